@@ -1,0 +1,137 @@
+"""Writes for teams, agents and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ruamchat.accounts.models import AgentProfile, ApiToken, Team
+from ruamchat.accounts.selectors import profile_for
+
+User = get_user_model()
+
+
+def check_admin(actor: AbstractBaseUser | None) -> None:
+    if actor is not None and not profile_for(actor).is_admin:
+        raise PermissionDenied(_("Only administrators can change this."))
+
+
+def create_team(*, actor: AbstractBaseUser | None, name: str, kind: str, open_to_all: bool = False) -> Team:
+    check_admin(actor)
+    team = Team(name=name.strip(), kind=kind, open_to_all=open_to_all)
+    team.full_clean()
+    team.save()
+    return team
+
+
+def update_team(
+    *, actor: AbstractBaseUser | None, team: Team, name: str | None = None, kind: str | None = None,
+    open_to_all: bool | None = None,
+) -> Team:
+    check_admin(actor)
+    if name is not None:
+        team.name = name.strip()
+    if kind is not None:
+        team.kind = kind
+    if open_to_all is not None:
+        team.open_to_all = open_to_all
+    team.full_clean()
+    team.save()
+    return team
+
+
+@transaction.atomic
+def create_agent(
+    *,
+    actor: AbstractBaseUser | None,
+    username: str,
+    password: str | None,
+    display_name: str = "",
+    email: str = "",
+    role: str = AgentProfile.Role.AGENT,
+    teams: list[Team] | None = None,
+    language: str = "th",
+    capacity: int = 10,
+) -> AgentProfile:
+    """Create a login and its agent profile. ``actor=None`` is the command line (trusted)."""
+    check_admin(actor)
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("This user name is taken.")})
+    user = User(username=username, email=email, is_staff=role == AgentProfile.Role.ADMIN)
+    user.is_superuser = role == AgentProfile.Role.ADMIN
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    profile = AgentProfile(user=user, display_name=display_name, role=role, language=language, capacity=capacity)
+    profile.full_clean(exclude=["user"])
+    profile.save()
+    if teams:
+        profile.teams.set(teams)
+    return profile
+
+
+def update_agent(
+    *,
+    actor: AbstractBaseUser | None,
+    profile: AgentProfile,
+    display_name: str | None = None,
+    role: str | None = None,
+    teams: list[Team] | None = None,
+    capacity: int | None = None,
+    language: str | None = None,
+) -> AgentProfile:
+    check_admin(actor)
+    if display_name is not None:
+        profile.display_name = display_name
+    if role is not None:
+        profile.role = role
+    if capacity is not None:
+        profile.capacity = capacity
+    if language is not None:
+        profile.language = language
+    profile.full_clean(exclude=["user"])
+    with transaction.atomic():
+        profile.save()
+        if teams is not None:
+            profile.teams.set(teams)
+        if role is not None:
+            User.objects.filter(pk=profile.user_id).update(
+                is_staff=role == AgentProfile.Role.ADMIN, is_superuser=role == AgentProfile.Role.ADMIN
+            )
+    return profile
+
+
+def set_language(*, user: AbstractBaseUser, language: str) -> None:
+    profile = profile_for(user)
+    if profile.pk is None:
+        return
+    profile.language = language
+    profile.full_clean(exclude=["user"])
+    profile.save(update_fields=["language"])
+
+
+def set_presence(*, user: AbstractBaseUser, presence: str) -> None:
+    profile = profile_for(user)
+    if profile.pk is None:
+        return
+    AgentProfile.objects.filter(pk=profile.pk).update(presence=presence, last_seen_at=timezone.now())
+
+
+def create_api_token(*, user: AbstractBaseUser, name: str = "") -> str:
+    """Create a token and return it in full; only its digest is kept."""
+    raw = "rc_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw))
+    return raw
+
+
+def revoke_api_token(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())

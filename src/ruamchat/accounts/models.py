@@ -1,0 +1,95 @@
+"""Teams, the agents in them, and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Team(models.Model):
+    class Kind(models.TextChoices):
+        SERVICE = "service", _("Customer service")
+        SUPPORT = "support", _("Customer support")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SERVICE)
+    open_to_all = models.BooleanField(
+        _("visible to all agents"),
+        default=False,
+        help_text=_("When on, every agent can see this team's conversations, not only its members."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        SUPERVISOR = "supervisor", _("Supervisor")
+        AGENT = "agent", _("Agent")
+
+    class Presence(models.TextChoices):
+        ONLINE = "online", _("Online")
+        AWAY = "away", _("Away")
+        OFFLINE = "offline", _("Offline")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent")
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    teams = models.ManyToManyField(Team, related_name="members", blank=True, verbose_name=_("teams"))
+    capacity = models.PositiveIntegerField(_("capacity"), default=10)
+    presence = models.CharField(_("presence"), max_length=16, choices=Presence.choices, default=Presence.OFFLINE)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="th")
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in (self.Role.ADMIN, self.Role.SUPERVISOR)
+
+
+class ApiToken(models.Model):
+    """A bearer token for scripts. Only a SHA-256 digest is stored; the token is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()

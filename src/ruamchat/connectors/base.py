@@ -1,0 +1,101 @@
+"""The connector contract every channel package fills, and the channel-neutral inbound message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ruamchat.connectors.models import Channel, InboundEvent
+    from ruamchat.inbox.models import Message
+
+
+class InvalidSignature(Exception):
+    """The request is not from the provider: answer 401 and store nothing."""
+
+
+class MalformedPayload(Exception):
+    """The body cannot be read as the provider's format: answer 400 and store nothing."""
+
+
+class UnknownEventType(Exception):
+    """An event type the connector did not declare. Recorded as ignored, never dropped silently."""
+
+
+@dataclass(frozen=True)
+class RawRequest:
+    body: bytes
+    headers: dict[str, str]  # lower-case names
+    query: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """One provider event cut out of a webhook body, with the id that makes redelivery a no-op."""
+
+    provider_event_id: str
+    event_type: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class InboundAttachment:
+    kind: str  # image | video | audio | file | sticker | location
+    filename: str = ""
+    content_type: str = ""
+    content: bytes | None = None
+    url: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A customer's message, whatever channel it came from."""
+
+    external_user_id: str
+    provider_message_id: str
+    text: str = ""
+    html: str = ""
+    attachments: tuple[InboundAttachment, ...] = ()
+    sent_at: datetime | None = None
+    sender_name: str = ""
+    sender_email: str = ""
+    sender_language: str = ""
+    subject: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    provider_message_id: str = ""
+    error: str = ""
+    retryable: bool = False
+
+    @classmethod
+    def sent(cls, provider_message_id: str = "") -> SendResult:
+        return cls(ok=True, provider_message_id=provider_message_id)
+
+    @classmethod
+    def failed(cls, error: str, *, retryable: bool) -> SendResult:
+        return cls(ok=False, error=error, retryable=retryable)
+
+
+class Connector(Protocol):
+    kind: str
+    label: str
+    #: event types this connector understands; anything else raises UnknownEventType in ``parse``
+    event_types: frozenset[str]
+
+    def verify(self, channel: Channel, request: RawRequest) -> None:
+        """Raise InvalidSignature unless the raw bytes are signed by the provider for this channel."""
+
+    def split(self, channel: Channel, request: RawRequest) -> list[RawEvent]:
+        """Cut a verified body into events (raise MalformedPayload when it cannot be read)."""
+
+    def parse(self, channel: Channel, event: InboundEvent) -> list[InboundMessage]:
+        """Turn one stored raw event into inbound messages (possibly none, e.g. a follow event)."""
+
+    def send(self, channel: Channel, message: Message) -> SendResult:
+        """Deliver an outgoing message; never raises for provider errors, reports them instead."""

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from ruamchat.connectors import actions
+from ruamchat.jobs.queue import job
+
+
+def _exhausted(*, error: str, event_id: int) -> None:
+    actions.mark_inbound_failed(event_id=event_id, error=error)
+
+
+@job("connectors.process_inbound", max_attempts=8, on_exhausted=_exhausted)
+def process_inbound(*, event_id: int) -> None:
+    actions.process_inbound_event(event_id=event_id)

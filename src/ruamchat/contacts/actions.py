@@ -1,0 +1,53 @@
+"""Writes for contacts and their identities."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ruamchat.connectors.models import Channel
+from ruamchat.contacts.models import Contact, Identity
+
+
+def identify(
+    *, channel: Channel, external_id: str, name: str = "", email: str = "", language: str = ""
+) -> Identity:
+    """The identity for this channel account, created with a new contact on first contact.
+
+    What the channel tells us (name, email, language) fills blanks; it never overwrites what an
+    agent has typed.
+    """
+    identity = Identity.objects.select_related("contact").filter(channel=channel, external_id=external_id).first()
+    if identity is None:
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(name=name[:200], email=email, language=language)
+                identity = Identity.objects.create(
+                    contact=contact, channel=channel, external_id=external_id, display_name=name[:200]
+                )
+        except IntegrityError:  # created concurrently by another request
+            identity = Identity.objects.select_related("contact").get(channel=channel, external_id=external_id)
+    contact = identity.contact
+    changed: list[str] = []
+    for field, value in (("name", name[:200]), ("email", email), ("language", language)):
+        if value and not getattr(contact, field):
+            setattr(contact, field, value)
+            changed.append(field)
+    contact.last_seen_at = timezone.now()
+    contact.save(update_fields=[*changed, "last_seen_at"])
+    if name and identity.display_name != name[:200]:
+        identity.display_name = name[:200]
+        identity.save(update_fields=["display_name"])
+    return identity
+
+
+def update_contact(
+    *, contact: Contact, name: str | None = None, email: str | None = None, phone: str | None = None,
+    language: str | None = None,
+) -> Contact:
+    for field, value in (("name", name), ("email", email), ("phone", phone), ("language", language)):
+        if value is not None:
+            setattr(contact, field, value.strip())
+    contact.full_clean()
+    contact.save()
+    return contact

@@ -1,0 +1,518 @@
+"""Every change to conversations and messages. Each action checks, mutates in one transaction,
+records Events, and publishes realtime events after commit. Nothing else writes these models."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ruamchat.accounts.models import Team
+from ruamchat.accounts.selectors import profile_for
+from ruamchat.connectors import registry
+from ruamchat.connectors.base import InboundMessage
+from ruamchat.connectors.models import Channel
+from ruamchat.contacts.actions import identify
+from ruamchat.core.text import preview_of, sanitize_html
+from ruamchat.inbox.models import Attachment, CannedResponse, Conversation, Event, Message, Tag
+from ruamchat.inbox.selectors import can_be_assigned, can_view
+from ruamchat.jobs import queue
+from ruamchat.realtime import events as rt
+
+logger = logging.getLogger("ruamchat.inbox")
+
+MAX_TEXT = 20_000
+Status = Conversation.Status
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _groups(conversation: Conversation, *, extra_teams: set[int | None] = frozenset(),  # type: ignore[assignment]
+            extra_users: set[int | None] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    groups = {rt.SUPERVISORS_GROUP}
+    for team_id in {conversation.team_id, *extra_teams}:
+        if team_id:
+            groups.add(rt.team_group(team_id))
+    for user_id in {conversation.assignee_id, *extra_users}:
+        if user_id:
+            groups.add(rt.user_group(user_id))
+    return sorted(groups)
+
+
+def _publish_conversation(conversation: Conversation, change: str, *, created: bool = False,
+                          extra_teams: set[int | None] = frozenset(),  # type: ignore[assignment]
+                          extra_users: set[int | None] = frozenset()) -> None:  # type: ignore[assignment]
+    payload: dict[str, Any] = {
+        "conversation_id": conversation.pk,
+        "team_id": conversation.team_id,
+        "assignee_id": conversation.assignee_id,
+        "status": conversation.status,
+        "priority": conversation.priority,
+    }
+    if created:
+        rt.publish(_groups(conversation), "conversation.created", payload)
+    else:
+        rt.publish(_groups(conversation, extra_teams=extra_teams, extra_users=extra_users),
+                   "conversation.updated", {**payload, "change": change})
+
+
+def _publish_message(conversation: Conversation, message: Message) -> None:
+    rt.publish(
+        _groups(conversation),
+        "message.created",
+        {
+            "conversation_id": conversation.pk,
+            "message_id": message.pk,
+            "team_id": conversation.team_id,
+            "assignee_id": conversation.assignee_id,
+            "is_private": message.is_private,
+        },
+    )
+
+
+def _event(conversation: Conversation, kind: str, actor: AbstractBaseUser | None, **data: Any) -> Event:
+    return Event.objects.create(conversation=conversation, kind=kind, actor=actor, data=data)
+
+
+def check_can_act(actor: AbstractBaseUser, conversation: Conversation) -> None:
+    if not can_view(actor, conversation):
+        raise PermissionDenied(_("You do not have access to this conversation."))
+
+
+def _clean_text(text: str, *, required: bool) -> str:
+    text = (text or "").replace("\x00", "").strip()
+    if required and not text:
+        raise ValidationError(_("Write a message first."))
+    if len(text) > MAX_TEXT:
+        raise ValidationError(_("The message is too long (at most %(max)s characters).") % {"max": MAX_TEXT})
+    return text
+
+
+def check_upload(upload: UploadedFile) -> None:
+    limit = settings.RUAMCHAT["UPLOAD_MAX_BYTES"]
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(
+            _("%(name)s is too large: files may be at most %(mb)s MB.")
+            % {"name": upload.name, "mb": limit // (1024 * 1024)}
+        )
+    if (upload.content_type or "").split(";")[0].strip().lower() not in settings.RUAMCHAT["UPLOAD_CONTENT_TYPES"]:
+        raise ValidationError(_("%(name)s: this type of file cannot be sent.") % {"name": upload.name})
+
+
+def _kind_of(content_type: str) -> str:
+    major = content_type.split("/")[0]
+    return {"image": "image", "video": "video", "audio": "audio"}.get(major, "file")
+
+
+def _store_uploads(message: Message, uploads: list[UploadedFile]) -> None:
+    for upload in uploads:
+        content_type = (upload.content_type or "application/octet-stream").split(";")[0].strip().lower()
+        filename = (upload.name or "file").rsplit("/", 1)[-1][:200]
+        attachment = Attachment(
+            message=message, kind=_kind_of(content_type), filename=filename,
+            content_type=content_type, size=upload.size or 0,
+        )
+        attachment.file.save(filename, upload, save=False)
+        attachment.save()
+
+
+# ---------------------------------------------------------------- inbound
+
+
+def _current_conversation(identity_id: int) -> Conversation | None:
+    return (
+        Conversation.objects.select_for_update().filter(identity_id=identity_id).order_by("-id").first()
+    )
+
+
+def receive_message(*, channel: Channel, inbound: InboundMessage) -> Message:
+    """Store a customer's message in the right conversation episode. A repeated provider id is a no-op."""
+    existing = Message.objects.filter(channel=channel, provider_message_id=inbound.provider_message_id).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return _receive(channel, inbound)
+    except IntegrityError:
+        existing = Message.objects.filter(channel=channel, provider_message_id=inbound.provider_message_id).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def _receive(channel: Channel, inbound: InboundMessage) -> Message:
+    identity = identify(
+        channel=channel, external_id=inbound.external_user_id, name=inbound.sender_name,
+        email=inbound.sender_email, language=inbound.sender_language,
+    )
+    now = timezone.now()
+    conversation = _current_conversation(identity.pk)
+    created = reopened = False
+    window = timedelta(hours=settings.RUAMCHAT["REOPEN_WINDOW_HOURS"])
+    if conversation is None or conversation.status == Status.CLOSED or (
+        conversation.status == Status.RESOLVED and (conversation.resolved_at or now) < now - window
+    ):
+        conversation = Conversation.objects.create(
+            channel=channel, contact=identity.contact, identity=identity, team=channel.default_team,
+            subject=inbound.subject[:255], waiting_since=now,
+        )
+        created = True
+        _event(conversation, Event.Kind.CREATED, None, channel=channel.kind, team_id=conversation.team_id)
+    elif conversation.status == Status.RESOLVED:
+        reopened = True
+        conversation.reopened_count += 1
+        _event(conversation, Event.Kind.REOPENED, None, previous_resolved_at=str(conversation.resolved_at))
+        conversation.resolved_at = None
+        conversation.status = Status.OPEN
+    elif conversation.status in (Status.PENDING, Status.SNOOZED):
+        # the customer answered: back to the team's attention
+        _event(conversation, Event.Kind.STATUS_CHANGED, None, old=conversation.status, new=Status.OPEN,
+               reason="customer_replied")
+        conversation.status = Status.OPEN
+        conversation.snoozed_until = None
+
+    message = Message.objects.create(
+        conversation=conversation, channel=channel, direction=Message.Direction.INCOMING,
+        sender_type=Message.Sender.CONTACT, text=inbound.text[:MAX_TEXT],
+        html=sanitize_html(inbound.html) if inbound.html else "",
+        provider_message_id=inbound.provider_message_id, status=Message.Status.RECEIVED,
+        metadata=inbound.metadata,
+    )
+    for item in inbound.attachments:
+        attachment = Attachment(
+            message=message, kind=item.kind, filename=item.filename[:255], content_type=item.content_type,
+            external_url=item.url, data=item.data, size=len(item.content or b""),
+        )
+        if item.content is not None:
+            attachment.file.save(item.filename or f"{item.kind}", ContentFile(item.content), save=False)
+        attachment.save()
+
+    conversation.last_message_at = now
+    conversation.last_message_preview = preview_of(message.text, [a.kind for a in inbound.attachments])
+    if conversation.waiting_since is None:
+        conversation.waiting_since = now
+    conversation.save()
+    if created:
+        _publish_conversation(conversation, "created", created=True)
+    else:
+        _publish_conversation(conversation, "reopened" if reopened else "message")
+    _publish_message(conversation, message)
+    return message
+
+
+# ---------------------------------------------------------------- outbound
+
+
+def send_reply(
+    *, conversation: Conversation, actor: AbstractBaseUser, text: str,
+    uploads: list[UploadedFile] | None = None, sender_type: str = Message.Sender.AGENT,
+) -> Message:
+    """Store the reply as pending together with its delivery job; the worker sends it."""
+    check_can_act(actor, conversation)
+    uploads = uploads or []
+    text = _clean_text(text, required=not uploads)
+    for upload in uploads:
+        check_upload(upload)
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        message = Message.objects.create(
+            conversation=conversation, channel_id=conversation.channel_id,
+            direction=Message.Direction.OUTGOING, sender_type=sender_type, sender_user=actor,
+            text=text, status=Message.Status.PENDING,
+        )
+        _store_uploads(message, uploads)
+        fields = ["last_message_at", "last_message_preview", "waiting_since", "updated_at"]
+        if sender_type == Message.Sender.AGENT:
+            if conversation.first_reply_at is None:
+                conversation.first_reply_at = now
+                fields.append("first_reply_at")
+                _event(conversation, Event.Kind.FIRST_REPLY, actor, message_id=message.pk)
+            if conversation.assignee_id is None and can_be_assigned(actor, conversation):
+                conversation.assignee_id = actor.pk
+                fields.append("assignee")
+                _event(conversation, Event.Kind.ASSIGNED, actor, assignee_id=actor.pk, reason="replied")
+            conversation.waiting_since = None
+        conversation.last_message_at = now
+        conversation.last_message_preview = preview_of(text, [_kind_of(u.content_type or "") for u in uploads])
+        conversation.save(update_fields=fields)
+        queue.enqueue("inbox.deliver_message", message_id=message.pk)
+        _publish_conversation(conversation, "message")
+        _publish_message(conversation, message)
+    return message
+
+
+def add_note(*, conversation: Conversation, actor: AbstractBaseUser, text: str,
+             uploads: list[UploadedFile] | None = None) -> Message:
+    """A private note: seen by agents only, never sent to the customer."""
+    check_can_act(actor, conversation)
+    uploads = uploads or []
+    text = _clean_text(text, required=not uploads)
+    for upload in uploads:
+        check_upload(upload)
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation=conversation, channel_id=conversation.channel_id,
+            direction=Message.Direction.OUTGOING, sender_type=Message.Sender.AGENT, sender_user=actor,
+            is_private=True, text=text, status=Message.Status.SENT, sent_at=timezone.now(),
+        )
+        _store_uploads(message, uploads)
+        _publish_message(conversation, message)
+    return message
+
+
+def deliver_message(*, message_id: int) -> None:
+    """Send one pending message through its channel's connector. Run by the worker."""
+    message = Message.objects.select_related("channel", "conversation").filter(pk=message_id).first()
+    if message is None or message.status != Message.Status.PENDING:
+        return  # already sent, failed for good, or gone: running twice is harmless
+    connector = registry.get(message.channel.kind)
+    result = connector.send(message.channel, message)
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        message.attempts += 1
+        if result.ok:
+            message.status = Message.Status.SENT
+            message.sent_at = timezone.now()
+            message.error = ""
+            if result.provider_message_id:
+                message.provider_message_id = result.provider_message_id
+            message.save(update_fields=["attempts", "status", "sent_at", "error", "provider_message_id"])
+            _publish_status(message)
+            return
+        message.error = result.error[:2000]
+        message.save(update_fields=["attempts", "error"])
+    if result.retryable:
+        raise queue.Retry(result.error)
+    mark_failed(message_id=message_id, error=result.error)
+
+
+def mark_failed(*, message_id: int, error: str) -> None:
+    with transaction.atomic():
+        message = Message.objects.select_for_update().select_related("conversation").get(pk=message_id)
+        if message.status != Message.Status.PENDING:
+            return
+        message.status = Message.Status.FAILED
+        message.error = (error or _("Unknown error"))[:2000]
+        message.save(update_fields=["status", "error"])
+        _event(message.conversation, Event.Kind.SEND_FAILED, None, message_id=message.pk, error=message.error)
+        _publish_status(message)
+
+
+def _publish_status(message: Message) -> None:
+    rt.publish(
+        _groups(message.conversation),
+        "message.updated",
+        {"conversation_id": message.conversation_id, "message_id": message.pk, "status": message.status},
+    )
+
+
+def retry_send(*, message: Message, actor: AbstractBaseUser) -> Message:
+    check_can_act(actor, message.conversation)
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().select_related("conversation").get(pk=message.pk)
+        if locked.status != Message.Status.FAILED:
+            raise ValidationError(_("Only a message that failed can be sent again."))
+        locked.status = Message.Status.PENDING
+        locked.error = ""
+        locked.save(update_fields=["status", "error"])
+        queue.enqueue("inbox.deliver_message", message_id=locked.pk)
+        _publish_status(locked)
+    return locked
+
+
+# ---------------------------------------------------------------- assignment and hand-over
+
+
+def assign(*, conversation: Conversation, actor: AbstractBaseUser, assignee: AbstractBaseUser | None) -> Conversation:
+    check_can_act(actor, conversation)
+    if assignee is not None and not can_be_assigned(assignee, conversation):
+        raise ValidationError(_("%(name)s is not in this conversation's team.") % {"name": profile_for(assignee).name})
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        previous = conversation.assignee_id
+        new = assignee.pk if assignee is not None else None
+        if previous == new:
+            return conversation
+        conversation.assignee_id = new
+        conversation.save(update_fields=["assignee", "updated_at"])
+        if new is None:
+            _event(conversation, Event.Kind.UNASSIGNED, actor, previous_id=previous)
+        else:
+            _event(conversation, Event.Kind.ASSIGNED, actor, assignee_id=new, previous_id=previous)
+        _publish_conversation(conversation, "assignee", extra_users={previous})
+    return conversation
+
+
+def claim(*, conversation: Conversation, actor: AbstractBaseUser) -> Conversation:
+    """Take an unassigned conversation for yourself."""
+    if conversation.assignee_id not in (None, actor.pk) and not profile_for(actor).sees_everything:
+        raise ValidationError(_("This conversation is already assigned to someone else."))
+    return assign(conversation=conversation, actor=actor, assignee=actor)
+
+
+def transfer(
+    *, conversation: Conversation, actor: AbstractBaseUser, reason: str,
+    team: Team | None = None, agent: AbstractBaseUser | None = None,
+) -> Conversation:
+    """Hand a conversation to another team or agent. The reason is required and kept in the timeline."""
+    check_can_act(actor, conversation)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why you are transferring this conversation."))
+    if team is None and agent is None:
+        raise ValidationError(_("Choose a team or an agent to transfer to."))
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        old_team, old_agent = conversation.team_id, conversation.assignee_id
+        if team is not None:
+            conversation.team = team
+        if agent is not None and not can_be_assigned(agent, conversation):
+            raise ValidationError(
+                _("%(name)s is not in the team %(team)s.")
+                % {"name": profile_for(agent).name, "team": conversation.team or "-"}
+            )
+        conversation.assignee_id = agent.pk if agent is not None else None
+        conversation.save(update_fields=["team", "assignee", "updated_at"])
+        _event(
+            conversation, Event.Kind.TRANSFERRED, actor, reason=reason[:500],
+            from_team_id=old_team, to_team_id=conversation.team_id,
+            from_agent_id=old_agent, to_agent_id=conversation.assignee_id,
+        )
+        _publish_conversation(conversation, "transfer", extra_teams={old_team}, extra_users={old_agent})
+    return conversation
+
+
+# ---------------------------------------------------------------- status, priority, tags
+
+
+def change_status(
+    *, conversation: Conversation, actor: AbstractBaseUser | None, status: str,
+    snoozed_until: datetime | None = None,
+) -> Conversation:
+    if actor is not None:
+        check_can_act(actor, conversation)
+    if status not in Status.values:
+        raise ValidationError(_("Unknown status."))
+    now = timezone.now()
+    if status == Status.SNOOZED and (snoozed_until is None or snoozed_until <= now):
+        raise ValidationError(_("Choose a time in the future to snooze until."))
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        old = conversation.status
+        if old == status and status != Status.SNOOZED:
+            return conversation
+        fields = ["status", "snoozed_until", "resolved_at", "waiting_since", "reopened_count", "updated_at"]
+        if status in (Status.OPEN, Status.PENDING) and old in (Status.RESOLVED, Status.CLOSED):
+            conversation.reopened_count += 1
+            conversation.resolved_at = None
+            _event(conversation, Event.Kind.REOPENED, actor, previous=old)
+        if status == Status.RESOLVED:
+            conversation.resolved_at = now
+            conversation.waiting_since = None
+        if status == Status.CLOSED:
+            conversation.resolved_at = conversation.resolved_at or now
+            conversation.waiting_since = None
+        conversation.status = status
+        conversation.snoozed_until = snoozed_until if status == Status.SNOOZED else None
+        conversation.save(update_fields=fields)
+        _event(conversation, Event.Kind.STATUS_CHANGED, actor, old=old, new=status,
+               snoozed_until=snoozed_until.isoformat() if snoozed_until else None)
+        if status == Status.SNOOZED and snoozed_until is not None:
+            queue.enqueue("inbox.wake_snoozed", run_after=snoozed_until, conversation_id=conversation.pk)
+        _publish_conversation(conversation, "status")
+    return conversation
+
+
+def wake_snoozed(*, conversation_id: int) -> None:
+    """When a snooze runs out the conversation is open again (unless someone already changed it)."""
+    conversation = Conversation.objects.filter(pk=conversation_id, status=Status.SNOOZED).first()
+    if conversation is None or conversation.snoozed_until is None or conversation.snoozed_until > timezone.now():
+        return
+    change_status(conversation=conversation, actor=None, status=Status.OPEN)
+
+
+def change_priority(*, conversation: Conversation, actor: AbstractBaseUser, priority: int) -> Conversation:
+    check_can_act(actor, conversation)
+    if priority not in Conversation.Priority.values:
+        raise ValidationError(_("Unknown priority."))
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        old = conversation.priority
+        if old == priority:
+            return conversation
+        conversation.priority = priority
+        conversation.save(update_fields=["priority", "updated_at"])
+        _event(conversation, Event.Kind.PRIORITY_CHANGED, actor, old=old, new=priority)
+        _publish_conversation(conversation, "priority")
+    return conversation
+
+
+def normalize_tag(name: str) -> str:
+    cleaned = " ".join((name or "").strip().lower().split())
+    if not cleaned or len(cleaned) > 50:
+        raise ValidationError(_("A tag has 1 to 50 characters."))
+    return cleaned
+
+
+def tag(*, conversation: Conversation, actor: AbstractBaseUser, name: str) -> Tag:
+    check_can_act(actor, conversation)
+    cleaned = normalize_tag(name)
+    with transaction.atomic():
+        found, _created = Tag.objects.get_or_create(name=cleaned)
+        if conversation.tags.filter(pk=found.pk).exists():
+            return found
+        conversation.tags.add(found)
+        _event(conversation, Event.Kind.TAGGED, actor, tag=cleaned)
+        _publish_conversation(conversation, "tags")
+    return found
+
+
+def untag(*, conversation: Conversation, actor: AbstractBaseUser, name: str) -> None:
+    check_can_act(actor, conversation)
+    cleaned = normalize_tag(name)
+    with transaction.atomic():
+        found = Tag.objects.filter(name=cleaned).first()
+        if found is None or not conversation.tags.filter(pk=found.pk).exists():
+            return
+        conversation.tags.remove(found)
+        _event(conversation, Event.Kind.UNTAGGED, actor, tag=cleaned)
+        _publish_conversation(conversation, "tags")
+
+
+# ---------------------------------------------------------------- canned responses
+
+
+def _check_manage_canned(actor: AbstractBaseUser | None) -> None:
+    if actor is not None and not profile_for(actor).sees_everything:
+        raise PermissionDenied(_("Only supervisors and administrators manage canned responses."))
+
+
+def save_canned_response(
+    *, actor: AbstractBaseUser | None, shortcut: str, title: str, text: str, team: Team | None = None,
+    canned: CannedResponse | None = None,
+) -> CannedResponse:
+    _check_manage_canned(actor)
+    canned = canned or CannedResponse()
+    canned.shortcut = shortcut.strip().lstrip("/")
+    canned.title = title.strip()
+    canned.text = text.strip()
+    canned.team = team
+    canned.full_clean()
+    canned.save()
+    return canned
+
+
+def delete_canned_response(*, actor: AbstractBaseUser | None, canned: CannedResponse) -> None:
+    _check_manage_canned(actor)
+    canned.delete()

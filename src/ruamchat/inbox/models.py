@@ -1,0 +1,240 @@
+"""Conversations (the tickets), their messages, and the append-only event log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    color = models.CharField(_("colour"), max_length=7, default="#64748b")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Conversation(models.Model):
+    """One episode of a customer's contact: created, answered, resolved. Never one per customer forever."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PENDING = "pending", _("Pending")
+        SNOOZED = "snoozed", _("Snoozed")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    class Priority(models.IntegerChoices):
+        URGENT = 0, _("Urgent")
+        HIGH = 1, _("High")
+        NORMAL = 2, _("Normal")
+        LOW = 3, _("Low")
+
+    channel = models.ForeignKey("connectors.Channel", on_delete=models.PROTECT, related_name="conversations")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="conversations")
+    identity = models.ForeignKey(
+        "contacts.Identity", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    category = models.CharField(_("category"), max_length=32, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    # When the customer started waiting for a human answer; None when nobody is waiting on us.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_preview = models.CharField(max_length=200, blank=True)
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    reopened_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        indexes = [
+            # The queue order: priority, then who has waited longest. ASC puts NULLs last on PostgreSQL,
+            # matching QUEUE_ORDER (SQLite cannot index NULLS LAST; it sorts the small open set instead).
+            models.Index(
+                F("status"), F("team"), F("priority"), F("waiting_since"), F("id"),
+                name="conv_team_queue",
+            ),
+            models.Index(
+                F("status"), F("assignee"), F("priority"), F("waiting_since"), F("id"),
+                name="conv_assignee_queue",
+            ),
+            models.Index(
+                F("status"), F("priority"), F("waiting_since"), F("id"),
+                name="conv_all_queue",
+            ),
+            models.Index(fields=["contact", "-created_at"], name="conv_contact_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def number(self) -> int:
+        return int(self.pk)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.PENDING, self.Status.SNOOZED)
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INCOMING = "in", _("Incoming")
+        OUTGOING = "out", _("Outgoing")
+
+    class Sender(models.TextChoices):
+        CONTACT = "contact", _("Customer")
+        AGENT = "agent", _("Agent")
+        BOT = "bot", _("Bot")
+        SYSTEM = "system", _("System")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PENDING = "pending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        FAILED = "failed", _("Failed")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    channel = models.ForeignKey("connectors.Channel", on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    sender_type = models.CharField(max_length=16, choices=Sender.choices)
+    sender_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_private = models.BooleanField(default=False)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    provider_message_id = models.CharField(max_length=255, null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "provider_message_id"], name="message_provider_id_unique_per_channel"
+            ),
+        ]
+        indexes = [models.Index(fields=["conversation", "id"], name="message_conversation_order")]
+
+    def __str__(self) -> str:
+        return f"{self.direction}:{self.text[:40]}"
+
+    @property
+    def is_from_human_agent(self) -> bool:
+        return self.sender_type == self.Sender.AGENT and not self.is_private
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.message.conversation_id}/{instance.message_id}/{filename}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        VIDEO = "video", _("Video")
+        AUDIO = "audio", _("Audio")
+        FILE = "file", _("File")
+        STICKER = "sticker", _("Sticker")
+        LOCATION = "location", _("Location")
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FILE)
+    file = models.FileField(upload_to=attachment_path, blank=True, max_length=500)
+    filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=120, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    external_url = models.URLField(blank=True, max_length=1000)
+    data = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return self.filename or self.kind
+
+
+class Event(models.Model):
+    """What happened to a conversation. Append-only: the timeline, the audit trail, the metrics' input."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Conversation started")
+        REOPENED = "reopened", _("Reopened")
+        ASSIGNED = "assigned", _("Assigned")
+        UNASSIGNED = "unassigned", _("Unassigned")
+        TRANSFERRED = "transferred", _("Transferred")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        TAGGED = "tagged", _("Tag added")
+        UNTAGGED = "untagged", _("Tag removed")
+        FIRST_REPLY = "first_reply", _("First reply")
+        SEND_FAILED = "send_failed", _("Message could not be sent")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["conversation", "id"], name="event_conversation_order")]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}:{self.kind}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("events are append-only")
+        super().save(*args, **kwargs)
+
+
+class CannedResponse(models.Model):
+    shortcut = models.SlugField(_("shortcut"), max_length=50, unique=True, allow_unicode=True)
+    title = models.CharField(_("title"), max_length=120)
+    text = models.TextField(_("text"))
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("team")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shortcut"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"

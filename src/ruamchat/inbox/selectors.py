@@ -1,0 +1,179 @@
+"""Reads for the inbox: who may see what, the queues, a conversation's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import F, Q, QuerySet
+
+from ruamchat.accounts.selectors import open_team_ids, profile_for, team_ids_of
+from ruamchat.inbox.models import CannedResponse, Conversation, Event, Message
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+ACTIVE_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING, Conversation.Status.SNOOZED)
+QUEUE_ORDER = (F("priority").asc(), F("waiting_since").asc(nulls_last=True), F("id").asc())
+
+
+def visibility_filter(user: AnyUser) -> Q | None:
+    """None means everything is visible (administrators and supervisors)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if profile_for(user).sees_everything:
+        return None
+    teams = team_ids_of(user) | open_team_ids()
+    return Q(team_id__in=teams) | Q(assignee_id=user.pk)
+
+
+def visible_conversations(user: AnyUser) -> QuerySet[Conversation]:
+    qs = Conversation.objects.all()
+    condition = visibility_filter(user)
+    return qs if condition is None else qs.filter(condition)
+
+
+def can_view(user: AnyUser, conversation: Conversation) -> bool:
+    if not user.is_authenticated:
+        return False
+    if profile_for(user).sees_everything or conversation.assignee_id == user.pk:
+        return True
+    if conversation.team_id is None:
+        return False
+    return conversation.team_id in team_ids_of(user) or conversation.team_id in open_team_ids()
+
+
+def can_be_assigned(user: AnyUser, conversation: Conversation) -> bool:
+    """Whether ``user`` could work on ``conversation`` if it were given to them."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    profile = profile_for(user)
+    if profile.sees_everything:
+        return True
+    return conversation.team_id is not None and (
+        conversation.team_id in team_ids_of(user) or conversation.team_id in open_team_ids()
+    )
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    queue: str = "mine"  # mine | unassigned | team:<id> | all
+    status: str = "open"  # a Conversation.Status value, "active" or "any"
+    priority: int | None = None
+    channel_id: int | None = None
+    tag: str = ""
+    search: str = ""
+
+
+def queue_conversations(user: AnyUser, flt: QueueFilter) -> QuerySet[Conversation]:
+    qs = visible_conversations(user)
+    if flt.queue == "mine":
+        qs = qs.filter(assignee_id=user.pk)
+    elif flt.queue == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    elif flt.queue.startswith("team:"):
+        try:
+            qs = qs.filter(team_id=int(flt.queue.split(":", 1)[1]))
+        except ValueError:
+            qs = qs.none()
+    elif flt.queue != "all":
+        qs = qs.none()
+    if flt.status == "active":
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
+    elif flt.status != "any":
+        qs = qs.filter(status=flt.status)
+    if flt.priority is not None:
+        qs = qs.filter(priority=flt.priority)
+    if flt.channel_id is not None:
+        qs = qs.filter(channel_id=flt.channel_id)
+    if flt.tag:
+        qs = qs.filter(tags__name=flt.tag)
+    if flt.search:
+        term = flt.search.strip()
+        if term.lstrip("#").isdigit():
+            qs = qs.filter(pk=int(term.lstrip("#")))
+        else:
+            qs = qs.filter(
+                Q(contact__name__icontains=term) | Q(contact__email__icontains=term) | Q(subject__icontains=term)
+            )
+    return qs.order_by(*QUEUE_ORDER)
+
+
+def queue_page(user: AnyUser, flt: QueueFilter, limit: int = 50) -> list[Conversation]:
+    return list(
+        queue_conversations(user, flt)
+        .select_related("contact", "channel", "team", "assignee")
+        .prefetch_related("tags")[:limit]
+    )
+
+
+def queue_counts(user: AnyUser, teams: list[Any], status: str = "open") -> dict[str, int]:
+    """Open conversations per queue, for the sidebar. One query per queue, each on an index."""
+    base = visible_conversations(user)
+    if status == "active":
+        base = base.filter(status__in=ACTIVE_STATUSES)
+    elif status != "any":
+        base = base.filter(status=status)
+    counts = {
+        "mine": base.filter(assignee_id=user.pk).count(),
+        "unassigned": base.filter(assignee__isnull=True).count(),
+    }
+    for team in teams:
+        counts[f"team:{team.pk}"] = base.filter(team_id=team.pk).count()
+    if profile_for(user).sees_everything:
+        counts["all"] = base.count()
+    return counts
+
+
+def get_conversation(user: AnyUser, conversation_id: int) -> Conversation | None:
+    conversation = (
+        Conversation.objects.select_related("contact", "channel", "team", "assignee", "identity")
+        .prefetch_related("tags")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None or not can_view(user, conversation):
+        return None
+    return conversation
+
+
+def messages_of(conversation: Conversation, after_id: int = 0) -> QuerySet[Message]:
+    return (
+        conversation.messages.filter(id__gt=after_id)
+        .select_related("sender_user", "sender_user__agent")
+        .prefetch_related("attachments")
+        .order_by("id")
+    )
+
+
+def contact_history(conversation: Conversation, after_id: int = 0, limit: int = 500) -> list[Message]:
+    """The contact's messages across every channel and conversation, oldest first."""
+    qs = (
+        Message.objects.filter(conversation__contact_id=conversation.contact_id, id__gt=after_id)
+        .select_related("sender_user", "sender_user__agent", "channel", "conversation")
+        .prefetch_related("attachments")
+        .order_by("-id")[:limit]
+    )
+    return list(reversed(list(qs)))
+
+
+def timeline_of(conversation: Conversation, after_id: int = 0) -> QuerySet[Event]:
+    return conversation.events.filter(id__gt=after_id).select_related("actor").order_by("id")
+
+
+def earlier_conversations(conversation: Conversation, limit: int = 10) -> QuerySet[Conversation]:
+    return (
+        Conversation.objects.filter(contact_id=conversation.contact_id)
+        .exclude(pk=conversation.pk)
+        .select_related("channel")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def canned_responses_for(user: AnyUser, prefix: str = "") -> QuerySet[CannedResponse]:
+    qs = CannedResponse.objects.all()
+    if not profile_for(user).sees_everything:
+        qs = qs.filter(Q(team__isnull=True) | Q(team_id__in=team_ids_of(user)))
+    if prefix:
+        qs = qs.filter(Q(shortcut__istartswith=prefix) | Q(title__icontains=prefix))
+    return qs.order_by("shortcut")

@@ -1,0 +1,100 @@
+"""Worker loops: threads in a `ruamchat worker` process, or an asyncio task inside `ruamchat serve`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import time
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+
+from ruamchat.jobs import queue
+
+logger = logging.getLogger("ruamchat.jobs")
+
+POLL_SECONDS = 0.5
+PRUNE_EVERY_SECONDS = 3600
+
+
+def worker_id(suffix: str = "") -> str:
+    return f"{socket.gethostname()}:{os.getpid()}{suffix}"[:64]
+
+
+def run_threads(concurrency: int, stop: threading.Event, poll: float = POLL_SECONDS) -> None:
+    """Block running ``concurrency`` worker threads until ``stop`` is set."""
+    wake = threading.Condition()
+
+    def notify() -> None:
+        with wake:
+            wake.notify_all()
+
+    queue.add_waker(notify)
+
+    def loop(n: int) -> None:
+        me = worker_id(f":{n}")
+        last_prune = 0.0
+        while not stop.is_set():
+            try:
+                if n == 0 and time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
+                    queue.prune()
+                    last_prune = time.monotonic()
+                if queue.run_next(me):
+                    continue
+            except Exception:
+                logger.exception("worker loop error; continuing")
+                close_old_connections()
+            with wake:
+                wake.wait(poll)
+
+    threads = [threading.Thread(target=loop, args=(n,), name=f"ruamchat-worker-{n}", daemon=True)
+               for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    try:
+        while not stop.is_set():
+            stop.wait(1.0)
+    finally:
+        stop.set()
+        notify()
+        for thread in threads:
+            thread.join(timeout=30)
+        queue.remove_waker(notify)
+
+
+async def run_in_loop(stop: asyncio.Event, concurrency: int = 2, poll: float = POLL_SECONDS) -> None:
+    """The in-process worker of `ruamchat serve`: runs jobs in threads, woken at once by new jobs.
+
+    Running inside the server's event loop matters for the embedded set-up: handlers publish realtime
+    events through the in-memory channel layer, which only reaches consumers of this same loop.
+    """
+    loop = asyncio.get_running_loop()
+    wake = asyncio.Event()
+
+    def notify() -> None:
+        loop.call_soon_threadsafe(wake.set)
+
+    queue.add_waker(notify)
+    run_next = sync_to_async(queue.run_next, thread_sensitive=False)
+
+    async def one(n: int) -> None:
+        me = worker_id(f":async{n}")
+        while not stop.is_set():
+            try:
+                if await run_next(me):
+                    continue
+            except Exception:
+                logger.exception("in-process worker error; continuing")
+            wake.clear()
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=poll)
+            except TimeoutError:
+                pass
+
+    try:
+        await asyncio.gather(*(one(n) for n in range(concurrency)))
+    finally:
+        queue.remove_waker(notify)

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("ruamchat.web.urls")),
+    path("inbox/", include("ruamchat.inbox.urls")),
+    path("api/", include("ruamchat.api.urls")),
+    path("hooks/", include("ruamchat.connectors.urls")),
+    path("widget/", include("ruamchat.connectors.website.urls")),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+from ruamchat.accounts.selectors import profile_for
+
+
+class UserLanguageMiddleware:
+    """Signed-in agents see the UI in the language they chose; everyone else in the site's default
+    (or the ``lang`` cookie set by the language switch on the login page)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = request.COOKIES.get("ruamchat_lang", "")
+        user = getattr(request, "user", None)
+        if user is None:
+            from django.contrib.auth import get_user
+
+            user = get_user(request)  # type: ignore[arg-type]
+        if user.is_authenticated:
+            profile = profile_for(user)
+            if profile.pk is not None:
+                language = profile.language
+        if language in ("th", "en"):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language() or "th")
+        return response
