@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "django_htmx",
+    "ruamchat.core",
     "ruamchat.web",
     "ruamchat.accounts",
     "ruamchat.contacts",
@@ -84,7 +86,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": ""}
+    # A file, not memory, so a live server thread in the browser tests shares the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(CONFIG.data_dir / "test.sqlite3")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -94,7 +97,12 @@ if CONFIG.redis_url:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CONFIG.redis_url], "capacity": 1500, "expiry": 30},
+            "CONFIG": {
+                "hosts": [CONFIG.redis_url],
+                "capacity": 1500,
+                "expiry": 30,
+                "prefix": os.environ.get("RUAMCHAT_CHANNEL_PREFIX", "ruamchat"),
+            },
         }
     }
 else:
@@ -121,6 +129,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = CONFIG.data_dir / "static"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = CONFIG.data_dir / "media"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -135,3 +136,12 @@ def create_api_token(*, user: AbstractBaseUser, name: str = "") -> str:
 
 def revoke_api_token(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def mark_api_token_used(*, token: ApiToken) -> None:
+    """Record when a token was last used, at most once a minute so busy scripts do not write every call."""
+    now = timezone.now()
+    if token.last_used_at is not None and token.last_used_at > now - timedelta(minutes=1):
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from ruamchat.accounts.models import AgentProfile, Team
+from ruamchat.accounts.models import AgentProfile, ApiToken, Team
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -33,3 +33,43 @@ def open_team_ids() -> set[int]:
 
 def agents() -> QuerySet[AgentProfile]:
     return AgentProfile.objects.select_related("user").prefetch_related("teams").filter(user__is_active=True)
+
+
+# ---------------------------------------------------------------- for the REST API
+
+
+def active_api_token(raw: str) -> ApiToken | None:
+    """The unrevoked token of an active user whose digest matches ``raw``."""
+    if not raw:
+        return None
+    return (
+        ApiToken.objects.select_related("user")
+        .filter(digest=ApiToken.digest_of(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+
+
+def all_teams() -> QuerySet[Team]:
+    return Team.objects.order_by("name")
+
+
+def get_team(team_id: int) -> Team | None:
+    return Team.objects.filter(pk=team_id).first()
+
+
+def get_agent(user_id: int) -> AgentProfile | None:
+    """An agent by the id of their login (the id the API and conversations use for agents)."""
+    return (
+        AgentProfile.objects.select_related("user").prefetch_related("teams").filter(user_id=user_id).first()
+    )
+
+
+# ---------------------------------------------------------------- for the agent web UI
+
+
+def agent_names(user_ids: set[int]) -> dict[int, str]:
+    """Display names of agents by their login id, in one query (deactivated agents included)."""
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return {}
+    return {p.user_id: p.name for p in AgentProfile.objects.select_related("user").filter(user_id__in=ids)}

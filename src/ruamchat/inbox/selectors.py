@@ -9,7 +9,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F, Q, QuerySet
 
 from ruamchat.accounts.selectors import open_team_ids, profile_for, team_ids_of
-from ruamchat.inbox.models import CannedResponse, Conversation, Event, Message
+from ruamchat.contacts.models import Contact
+from ruamchat.inbox.models import Attachment, CannedResponse, Conversation, Event, Message
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -177,3 +178,33 @@ def canned_responses_for(user: AnyUser, prefix: str = "") -> QuerySet[CannedResp
     if prefix:
         qs = qs.filter(Q(shortcut__istartswith=prefix) | Q(title__icontains=prefix))
     return qs.order_by("shortcut")
+
+
+# ---------------------------------------------------------------- for the REST API
+
+
+def visible_contacts(user: AnyUser, search: str = "") -> QuerySet[Contact]:
+    """Contacts of the conversations ``user`` can see (every contact for supervisors and admins)."""
+    qs = Contact.objects.all()
+    condition = visibility_filter(user)
+    if condition is not None:
+        qs = qs.filter(pk__in=Conversation.objects.filter(condition).values("contact_id"))
+    term = search.strip()
+    if term:
+        qs = qs.filter(Q(name__icontains=term) | Q(email__icontains=term) | Q(phone__icontains=term))
+    return qs.order_by("-id")
+
+
+def get_visible_contact(user: AnyUser, contact_id: int) -> Contact | None:
+    return visible_contacts(user).prefetch_related("identities__channel").filter(pk=contact_id).first()
+
+
+def get_attachment(user: AnyUser, attachment_id: int) -> Attachment | None:
+    attachment = Attachment.objects.select_related("message__conversation").filter(pk=attachment_id).first()
+    if attachment is None or not can_view(user, attachment.message.conversation):
+        return None
+    return attachment
+
+
+def get_canned_response(user: AnyUser, canned_id: int) -> CannedResponse | None:
+    return canned_responses_for(user).filter(pk=canned_id).first()

@@ -157,13 +157,18 @@ def _finish(found: Job, status: str, error: str) -> str:
 
 def run_next(worker_id: str) -> bool:
     """Claim and run one job; False when there was nothing to do."""
+    found = claim(worker_id)
+    if found is None:
+        return False
+    execute(found)
+    return True
+
+
+def run_next_in_worker(worker_id: str) -> bool:
+    """``run_next`` for long-lived worker threads: drop broken or stale connections around each job."""
     close_old_connections()
     try:
-        found = claim(worker_id)
-        if found is None:
-            return False
-        execute(found)
-        return True
+        return run_next(worker_id)
     finally:
         close_old_connections()
 

@@ -42,7 +42,7 @@ def run_threads(concurrency: int, stop: threading.Event, poll: float = POLL_SECO
                 if n == 0 and time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
                     queue.prune()
                     last_prune = time.monotonic()
-                if queue.run_next(me):
+                if queue.run_next_in_worker(me):
                     continue
             except Exception:
                 logger.exception("worker loop error; continuing")
@@ -78,7 +78,7 @@ async def run_in_loop(stop: asyncio.Event, concurrency: int = 2, poll: float = P
         loop.call_soon_threadsafe(wake.set)
 
     queue.add_waker(notify)
-    run_next = sync_to_async(queue.run_next, thread_sensitive=False)
+    run_next = sync_to_async(queue.run_next_in_worker, thread_sensitive=False)
 
     async def one(n: int) -> None:
         me = worker_id(f":async{n}")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ruamchat.accounts.models import AgentProfile
 from ruamchat.connectors.models import Channel
 from ruamchat.connectors.website.connector import visitor_external_id
-from ruamchat.inbox.models import Message
+from ruamchat.inbox.models import Attachment, Message
 
 ONLINE_WITHIN = timedelta(seconds=90)
 
@@ -42,3 +42,12 @@ def visitor_messages(channel: Channel, visitor_token: str, after_id: int = 0, li
         .order_by("-id")[:limit]
     )
     return list(reversed(list(qs)))
+
+
+def visitor_attachment(attachment_id: int) -> Attachment | None:
+    """A stored file of a public message: what a signed widget link may serve (never a private note's)."""
+    return (
+        Attachment.objects.filter(pk=attachment_id, message__is_private=False, message__channel__kind="website")
+        .exclude(file="")
+        .first()
+    )

@@ -1,0 +1,436 @@
+"""The shapes the API reads and writes. Enums are strings; times are ISO 8601 with the offset of the
+site's time zone (Asia/Bangkok by default)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from django.conf import settings
+from ninja import Field, Schema
+from pydantic import PlainSerializer
+
+from ruamchat.accounts.models import AgentProfile
+from ruamchat.accounts.selectors import profile_for
+from ruamchat.connectors.models import Channel
+from ruamchat.core import secrets as secret_box
+from ruamchat.inbox.models import Attachment, Conversation, Message
+
+
+def _iso_local(value: datetime) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+
+
+LocalTime = Annotated[datetime, PlainSerializer(_iso_local, return_type=str)]
+
+
+class Priority(str, Enum):
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+PRIORITY_VALUES: dict[Priority, int] = {
+    Priority.URGENT: Conversation.Priority.URGENT,
+    Priority.HIGH: Conversation.Priority.HIGH,
+    Priority.NORMAL: Conversation.Priority.NORMAL,
+    Priority.LOW: Conversation.Priority.LOW,
+}
+PRIORITY_NAMES: dict[int, Priority] = {number: name for name, number in PRIORITY_VALUES.items()}
+
+
+class Status(str, Enum):
+    OPEN = "open"
+    PENDING = "pending"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class TeamKind(str, Enum):
+    SERVICE = "service"
+    SUPPORT = "support"
+
+
+class Role(str, Enum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    AGENT = "agent"
+
+
+Language = Literal["th", "en"]
+
+
+# ---------------------------------------------------------------- errors and pages
+
+
+class ErrorOut(Schema):
+    detail: str = Field(description="What went wrong, in the user's language.")
+
+
+class ValidationErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] = Field(description="Messages per field; `__all__` for the request as a whole.")
+
+
+class PageMeta(Schema):
+    count: int = Field(description="How many items match, across all pages.")
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="Pass as `offset` for the next page; null on the last page.")
+
+
+# ---------------------------------------------------------------- references
+
+
+class TeamRef(Schema):
+    id: int
+    name: str
+    kind: TeamKind
+
+
+class AgentRef(Schema):
+    id: int = Field(description="The agent's user id.")
+    name: str
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return profile_for(obj).name
+
+
+class ChannelRef(Schema):
+    id: int
+    kind: str
+    name: str
+
+
+# ---------------------------------------------------------------- teams and agents
+
+
+class TeamOut(TeamRef):
+    open_to_all: bool
+    created_at: LocalTime
+
+
+class TeamIn(Schema):
+    name: str = Field(max_length=100)
+    kind: TeamKind = TeamKind.SERVICE
+    open_to_all: bool = False
+
+
+class TeamPatch(Schema):
+    name: str | None = Field(None, max_length=100)
+    kind: TeamKind | None = None
+    open_to_all: bool | None = None
+
+
+class AgentOut(Schema):
+    id: int = Field(description="The agent's user id (used for assignee and agent_id everywhere).")
+    username: str
+    name: str
+    display_name: str
+    email: str
+    role: Role
+    team_ids: list[int]
+    capacity: int
+    presence: str
+    language: str
+    last_seen_at: LocalTime | None
+    is_active: bool
+
+    @staticmethod
+    def resolve_id(obj: AgentProfile) -> int:
+        return int(obj.user_id)
+
+    @staticmethod
+    def resolve_username(obj: AgentProfile) -> str:
+        return obj.user.get_username()
+
+    @staticmethod
+    def resolve_email(obj: AgentProfile) -> str:
+        return str(obj.user.email)
+
+    @staticmethod
+    def resolve_team_ids(obj: AgentProfile) -> list[int]:
+        return sorted(team.pk for team in obj.teams.all())
+
+    @staticmethod
+    def resolve_is_active(obj: AgentProfile) -> bool:
+        return bool(obj.user.is_active)
+
+
+class AgentIn(Schema):
+    username: str = Field(max_length=150)
+    password: str | None = Field(None, description="Leave out for an account that signs in another way.")
+    display_name: str = Field("", max_length=100)
+    email: str = ""
+    role: Role = Role.AGENT
+    team_ids: list[int] = []
+    language: Language = "th"
+    capacity: int = Field(10, ge=0, le=1000)
+
+
+class AgentPatch(Schema):
+    display_name: str | None = Field(None, max_length=100)
+    role: Role | None = None
+    team_ids: list[int] | None = None
+    language: Language | None = None
+    capacity: int | None = Field(None, ge=0, le=1000)
+
+
+# ---------------------------------------------------------------- contacts
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    display_name: str
+    email: str
+    phone: str
+    language: str
+    avatar_url: str
+    created_at: LocalTime
+    last_seen_at: LocalTime | None
+
+
+class IdentityOut(Schema):
+    channel: ChannelRef
+    display_name: str
+    created_at: LocalTime
+
+
+class ContactDetailOut(ContactOut):
+    identities: list[IdentityOut]
+
+
+class ContactPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    email: str | None = None
+    phone: str | None = Field(None, max_length=40)
+    language: str | None = Field(None, max_length=8)
+
+
+class ContactPage(PageMeta):
+    items: list[ContactOut]
+
+
+# ---------------------------------------------------------------- conversations
+
+
+class TagOut(Schema):
+    name: str
+    color: str
+
+
+class ConversationOut(Schema):
+    id: int
+    number: int
+    status: Status
+    priority: Priority
+    channel: ChannelRef
+    contact: ContactOut
+    team: TeamRef | None
+    assignee: AgentRef | None
+    subject: str
+    category: str
+    tags: list[TagOut]
+    snoozed_until: LocalTime | None
+    waiting_since: LocalTime | None = Field(description="Since when the customer waits for an answer.")
+    last_message_at: LocalTime | None
+    last_message_preview: str
+    first_reply_at: LocalTime | None
+    resolved_at: LocalTime | None
+    reopened_count: int
+    created_at: LocalTime
+    updated_at: LocalTime
+
+    @staticmethod
+    def resolve_priority(obj: Conversation) -> Priority:
+        return PRIORITY_NAMES[obj.priority]
+
+
+class ConversationPage(PageMeta):
+    items: list[ConversationOut]
+
+
+class ConversationFilter(Schema):
+    queue: str = Field(
+        "all", pattern=r"^(mine|unassigned|all|team:\d+)$",
+        description="`mine`, `unassigned`, `team:<id>` or `all` (everything you can see).",
+    )
+    status: Literal["open", "pending", "snoozed", "resolved", "closed", "active", "any"] = Field(
+        "open", description="A status, `active` (open, pending or snoozed) or `any`."
+    )
+    priority: Priority | None = None
+    channel: int | None = Field(None, description="A channel id.")
+    tag: str = ""
+    search: str = Field("", description="Contact name or email, subject, or `#<number>`.")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class AssignIn(Schema):
+    agent_id: int | None = Field(description="The agent's user id, or null to unassign.")
+
+
+class TransferIn(Schema):
+    team_id: int | None = None
+    agent_id: int | None = None
+    # Required by the transfer itself; kept optional here so the answer is the inbox's own message.
+    reason: str = Field("", description="Required: why the conversation is handed over.")
+
+
+class StatusIn(Schema):
+    status: Status
+    snoozed_until: datetime | None = Field(None, description="Required with `snoozed`; a time in the future.")
+
+
+class PriorityIn(Schema):
+    priority: Priority | Annotated[int, Field(ge=0, le=3)] = Field(
+        description="`urgent`, `high`, `normal`, `low`, or 0 (urgent) to 3 (low)."
+    )
+
+
+class TagsIn(Schema):
+    add: list[str] = []
+    remove: list[str] = []
+
+
+# ---------------------------------------------------------------- messages
+
+
+class AttachmentOut(Schema):
+    id: int
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    url: str = Field(description="Download through the API (same credentials), or the provider's URL.")
+
+    @staticmethod
+    def resolve_url(obj: Attachment) -> str:
+        if obj.file:
+            from django.urls import reverse
+
+            return reverse("api:attachment_download", kwargs={"attachment_id": obj.pk})
+        return str(obj.external_url)
+
+
+class MessageOut(Schema):
+    id: int
+    conversation_id: int
+    direction: Literal["in", "out"]
+    sender_type: Literal["contact", "agent", "bot", "system"]
+    sender: AgentRef | None = Field(description="The agent who wrote it, for agent messages and notes.")
+    is_private: bool = Field(description="A private note: never sent to the customer.")
+    text: str
+    html: str
+    status: Literal["received", "pending", "sent", "delivered", "read", "failed"]
+    error: str
+    created_at: LocalTime
+    sent_at: LocalTime | None
+    attachments: list[AttachmentOut]
+
+    @staticmethod
+    def resolve_sender(obj: Message) -> Any:
+        return obj.sender_user
+
+
+class MessagePage(Schema):
+    items: list[MessageOut]
+    next_after_id: int | None = Field(
+        description="Pass as `after_id` for the next page; null when there is nothing more yet."
+    )
+
+
+class MessageIn(Schema):
+    text: str = ""
+
+
+# ---------------------------------------------------------------- channels
+
+
+class ChannelOut(ChannelRef):
+    key: str
+    default_team: TeamRef | None
+    config: dict[str, Any]
+    secrets: dict[str, str] = Field(description="Stored secrets, masked; they are never shown in full.")
+    secrets_readable: bool = Field(description="False when the secrets key changed and they must be re-entered.")
+    is_active: bool
+    created_at: LocalTime
+    webhook_url: str = Field(description="Where the provider sends events for this channel.")
+    embed_snippet: str | None = Field(description="For website channels: the tag to paste into the site.")
+
+    @staticmethod
+    def resolve_secrets(obj: Channel) -> dict[str, str]:
+        try:
+            stored = obj.secrets
+        except secret_box.SecretsUnreadable:
+            return {}
+        return {name: secret_box.mask(str(value)) for name, value in stored.items()}
+
+    @staticmethod
+    def resolve_secrets_readable(obj: Channel) -> bool:
+        try:
+            obj.secrets  # noqa: B018  (decrypting is the check)
+        except secret_box.SecretsUnreadable:
+            return False
+        return True
+
+    @staticmethod
+    def resolve_webhook_url(obj: Channel) -> str:
+        return f"{settings.RUAMCHAT_PUBLIC_URL}/hooks/{obj.kind}/{obj.key}/"
+
+    @staticmethod
+    def resolve_embed_snippet(obj: Channel) -> str | None:
+        if obj.kind != "website":
+            return None
+        return f'<script src="{settings.RUAMCHAT_PUBLIC_URL}/widget/{obj.key}.js" async></script>'
+
+
+class ChannelIn(Schema):
+    kind: str = Field(description="A registered channel kind, e.g. `website`, `line`.")
+    name: str = Field(max_length=120)
+    default_team_id: int | None = None
+    config: dict[str, Any] = {}
+    secrets: dict[str, str] = Field({}, description="Write-only: stored encrypted, shown back masked.")
+
+
+class ChannelPatch(Schema):
+    name: str | None = Field(None, max_length=120)
+    default_team_id: int | None = Field(None, description="A team id; null removes the default team.")
+    config: dict[str, Any] | None = Field(None, description="Merged into the stored settings.")
+    secrets: dict[str, str] | None = Field(
+        None, description="Merged in; a secret left out or empty keeps its stored value."
+    )
+    is_active: bool | None = None
+
+
+# ---------------------------------------------------------------- canned responses
+
+
+class CannedOut(Schema):
+    id: int
+    shortcut: str
+    title: str
+    text: str
+    team_id: int | None
+    created_at: LocalTime
+
+
+class CannedIn(Schema):
+    shortcut: str = Field(max_length=50)
+    title: str = Field(max_length=120)
+    text: str
+    team_id: int | None = None
+
+
+class CannedPatch(Schema):
+    shortcut: str | None = Field(None, max_length=50)
+    title: str | None = Field(None, max_length=120)
+    text: str | None = None
+    team_id: int | None = Field(None, description="A team id; null makes it available to every team.")

@@ -1,0 +1,146 @@
+"""Realistic Thai demo data, made through the same actions the product uses.
+
+Only the timestamps are moved back afterwards (a demo needs yesterday's conversations); that
+back-dating is the one write here that no action makes, and it touches demo rows only.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from ruamchat.accounts.actions import create_agent, create_team
+from ruamchat.accounts.models import Team
+from ruamchat.connectors.actions import create_channel
+from ruamchat.connectors.website.actions import identify_visitor, receive_visitor_message
+from ruamchat.inbox import actions
+from ruamchat.inbox.models import Conversation, Event, Message
+
+DEMO_PASSWORD = "ruamchat-demo"  # noqa: S105 — printed on screen for the demo logins
+
+AGENTS = [
+    ("admin", "ผู้ดูแลระบบ", "admin", []),
+    ("napat", "ณภัทร (หัวหน้าทีม)", "supervisor", ["service", "support"]),
+    ("somchai", "สมชาย", "agent", ["service"]),
+    ("kanya", "กัญญา", "agent", ["service"]),
+    ("wichai", "วิชัย", "agent", ["support"]),
+    ("pim", "พิมพ์", "agent", ["support"]),
+]
+
+CANNED = [
+    ("hello", "ทักทาย", "สวัสดีค่ะ ยินดีให้บริการค่ะ มีอะไรให้ช่วยไหมคะ"),
+    ("thanks", "ขอบคุณ", "ขอบคุณที่ติดต่อเรานะคะ หากมีคำถามเพิ่มเติมทักมาได้ตลอดเลยค่ะ"),
+    ("tracking", "เลขพัสดุ", "รบกวนแจ้งเลขที่คำสั่งซื้อ (เช่น ORD-12345) เพื่อให้เราตรวจสอบสถานะการจัดส่งค่ะ"),
+    ("refund", "ขั้นตอนคืนเงิน", "การคืนเงินจะดำเนินการภายใน 7-14 วันทำการ กลับเข้าช่องทางเดิมที่ชำระค่ะ"),
+    ("hours", "เวลาทำการ", "ทีมงานให้บริการ จันทร์–ศุกร์ 09:00–18:00 น. (ยกเว้นวันหยุดนักขัตฤกษ์) ค่ะ"),
+    ("hello-en", "Greeting (English)", "Hello! Thank you for contacting us. How can I help you today?"),
+]
+
+# (visitor, name, email, minutes ago, [(who, text)], status, priority, team, assignee, tags)
+CONVERSATIONS: list[tuple[Any, ...]] = [
+    ("demo-visitor-malee-000000000001", "มาลี ใจดี", "malee@example.com", 4,
+     [("c", "สวัสดีค่ะ สั่งเสื้อไปเมื่อวันจันทร์ ยังไม่ได้รับของเลยค่ะ เลขที่ ORD-10234")],
+     "open", 2, "service", None, ["สอบถาม"]),
+    ("demo-visitor-anan-0000000000002", "อนันต์ ศรีสุข", "", 12,
+     [("c", "ปลั๊กพ่วงที่ซื้อไปมีควันออกมาตอนเสียบครับ อันตรายมาก"),
+      ("c", "ตอนนี้ถอดปลั๊กแล้วครับ ต้องทำยังไงต่อ")],
+     "open", 0, "support", None, ["ความปลอดภัย"]),
+    ("demo-visitor-jane-0000000000003", "Jane Miller", "jane@example.com", 25,
+     [("c", "Hi, I was charged twice for order ORD-10299. Can you check please?")],
+     "open", 1, "support", "wichai", ["payment"]),
+    ("demo-visitor-sompong-000000004", "สมปอง", "", 40,
+     [("c", "มีไซส์ XL สีดำไหมคะ"), ("a:somchai", "มีค่ะ เหลือ 3 ตัวสุดท้ายค่ะ"),
+      ("c", "โอเคค่ะ เดี๋ยวสั่งเลย")],
+     "pending", 2, "service", "somchai", []),
+    ("demo-visitor-nok-00000000000005", "นก", "nok@example.com", 90,
+     [("c", "ขอคืนสินค้าได้ไหมคะ รองเท้าไซส์เล็กไป"),
+      ("a:kanya", "ได้ค่ะ รบกวนส่งรูปสินค้าและใบเสร็จมาให้ดูหน่อยนะคะ")],
+     "open", 2, "service", "kanya", ["คืนสินค้า"]),
+    ("demo-visitor-preecha-00000000006", "ปรีชา", "", 60 * 26,
+     [("c", "ขอบคุณมากครับ ได้ของแล้ว"), ("a:somchai", "ยินดีค่ะ ขอบคุณที่ใช้บริการนะคะ")],
+     "resolved", 3, "service", "somchai", []),
+    ("demo-visitor-wan-00000000000007", "วรรณา", "wanna@example.com", 60 * 5,
+     [("c", "แอปล็อกอินไม่ได้ ขึ้นรหัสผ่านไม่ถูกต้องตลอดเลยค่ะ"),
+      ("a:pim", "ลองกดลืมรหัสผ่านแล้วตั้งใหม่ดูนะคะ ถ้ายังไม่ได้แจ้งได้เลยค่ะ")],
+     "snoozed", 2, "support", "pim", ["บัญชี"]),
+    ("demo-visitor-tom-00000000000008", "Tom", "", 60 * 50,
+     [("c", "Do you ship to Chiang Mai?"), ("a:kanya", "Yes, 2-3 business days by Kerry Express.")],
+     "closed", 3, "service", "kanya", []),
+    ("demo-visitor-lek-00000000000009", "เล็ก", "", 7,
+     [("c", "โอนเงินแล้วแต่สถานะยังขึ้นว่ารอชำระเงินค่ะ แนบสลิปให้แล้วนะคะ")],
+     "open", 1, "service", None, ["payment"]),
+]
+
+
+@transaction.atomic
+def seed_demo() -> bool:
+    """Load the demo once; returns False when it was already there (so a second run keeps its data)."""
+    user_model = get_user_model()
+    if user_model.objects.filter(username="admin").exists():
+        return False
+    service = create_team(actor=None, name="ฝ่ายบริการลูกค้า", kind="service")
+    support = create_team(actor=None, name="ฝ่ายซัพพอร์ต", kind="support")
+    teams = {"service": service, "support": support}
+    users: dict[str, Any] = {}
+    for username, display, role, team_kinds in AGENTS:
+        users[username] = create_agent(
+            actor=None, username=username, password=DEMO_PASSWORD, display_name=display, role=role,
+            teams=[teams[k] for k in team_kinds], language="th",
+        ).user
+    for shortcut, title, text in CANNED:
+        actions.save_canned_response(actor=None, shortcut=shortcut, title=title, text=text)
+    website = create_channel(actor=None, kind="website", name="เว็บไซต์ร้าน ชวนช้อป", default_team=service,
+                             config={"prechat": False})
+    now = timezone.now()
+    admin = users["admin"]
+    for n, (visitor, name, email, minutes, lines, status, priority, team, assignee, tags) in enumerate(CONVERSATIONS):
+        identify_visitor(channel=website, visitor_token=visitor, name=name, email=email)
+        conversation = None
+        for i, (who, text) in enumerate(lines):
+            if who == "c":
+                message = receive_visitor_message(channel=website, visitor_token=visitor,
+                                                  client_id=f"demo-{n:03d}-{i:03d}", text=text)
+                if conversation is None:
+                    conversation = _route(message.conversation, admin, teams[team],
+                                          users[assignee] if assignee else None, priority)
+            else:
+                assert conversation is not None
+                actions.send_reply(conversation=conversation, actor=users[who.split(":", 1)[1]], text=text)
+        assert conversation is not None
+        for tag_name in tags:
+            actions.tag(conversation=conversation, actor=admin, name=tag_name)
+        if status == "snoozed":
+            actions.change_status(conversation=conversation, actor=admin, status=status,
+                                  snoozed_until=now + timedelta(hours=3))
+        elif status != "open":
+            actions.change_status(conversation=conversation, actor=admin, status=status)
+        _backdate(conversation.pk, minutes)
+    return True
+
+
+def _route(conversation: Conversation, admin: Any, team: Team, assignee: Any, priority: int) -> Conversation:
+    if team != conversation.team:
+        conversation = actions.transfer(conversation=conversation, actor=admin, team=team,
+                                        reason="งานด้านเทคนิค/การชำระเงิน ส่งต่อทีมซัพพอร์ต")
+    if assignee is not None:
+        conversation = actions.assign(conversation=conversation, actor=admin, assignee=assignee)
+    if priority != conversation.priority:
+        conversation = actions.change_priority(conversation=conversation, actor=admin, priority=priority)
+    return conversation
+
+
+def _backdate(conversation_id: int, minutes: int) -> None:
+    """Spread the demo over the last days, keeping the order of what happened."""
+    shift = timedelta(minutes=minutes)
+    conv = Conversation.objects.get(pk=conversation_id)
+    fields = {f: getattr(conv, f) - shift for f in
+              ("created_at", "waiting_since", "last_message_at", "first_reply_at", "resolved_at")
+              if getattr(conv, f) is not None}
+    Conversation.objects.filter(pk=conversation_id).update(**fields)
+    for model in (Message, Event):
+        for row in model.objects.filter(conversation_id=conversation_id):
+            model.objects.filter(pk=row.pk).update(created_at=row.created_at - shift)

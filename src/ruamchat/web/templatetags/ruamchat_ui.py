@@ -1,0 +1,74 @@
+"""Small display helpers for the agent UI: times in the agent's zone (Buddhist era in Thai), waiting time,
+priority styling, and query strings that keep the current filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django import template
+from django.utils import timezone, translation
+from django.utils.dates import MONTHS_AP
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+PRIORITY_CLASSES = {0: "urgent", 1: "high", 2: "normal", 3: "low"}
+
+
+def _year(value: datetime) -> int:
+    # Thai readers expect the Buddhist era (2568 = 2025).
+    return value.year + 543 if (translation.get_language() or "").startswith("th") else value.year
+
+
+@register.filter
+def rc_when(value: datetime | None) -> str:
+    """Short time: "14:05" today, "3 ม.ค. 14:05" this year, with the year otherwise."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    now = timezone.localtime()
+    clock = local.strftime("%H:%M")
+    if local.date() == now.date():
+        return clock
+    day = f"{local.day} {MONTHS_AP[local.month]}"
+    if local.year == now.year:
+        return f"{day} {clock}"
+    return f"{day} {_year(local)} {clock}"
+
+
+@register.filter
+def rc_full(value: datetime | None) -> str:
+    """Full date and time for tooltips: "3 ม.ค. 2568 14:05:09"."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local.day} {MONTHS_AP[local.month]} {_year(local)} {local.strftime('%H:%M:%S')}"
+
+
+@register.filter
+def rc_waiting(value: datetime | None) -> str:
+    """How long the customer has waited for us: "Waiting 5 minutes" ("รอ 5 นาที")."""
+    if value is None:
+        return ""
+    if (timezone.now() - value).total_seconds() < 60:
+        return _("Waiting under a minute")
+    return _("Waiting %(duration)s") % {"duration": timesince(value, depth=1)}
+
+
+@register.filter
+def priority_class(value: Any) -> str:
+    try:
+        return PRIORITY_CLASSES.get(int(value), "normal")
+    except (TypeError, ValueError):
+        return "normal"
+
+
+@register.simple_tag
+def query(params: dict[str, Any], **changes: Any) -> str:
+    """``params`` with ``changes`` applied, as a query string starting with "?" (empty values dropped)."""
+    merged = {**params, **changes}
+    clean = {k: v for k, v in merged.items() if v not in (None, "")}
+    return "?" + urlencode(clean) if clean else ""

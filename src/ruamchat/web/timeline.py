@@ -1,0 +1,123 @@
+"""A conversation's events as sentences an agent can read ("Somchai transferred to Support: refund")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from ruamchat.accounts.selectors import agent_names, all_teams
+from ruamchat.inbox.models import Conversation, Event
+from ruamchat.web.templatetags.ruamchat_ui import rc_full
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    id: int
+    kind: str
+    created_at: datetime
+    sentence: str
+
+
+def _status_label(value: Any) -> str:
+    try:
+        return str(Conversation.Status(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _priority_label(value: Any) -> str:
+    try:
+        return str(Conversation.Priority(int(value)).label)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class _Names:
+    def __init__(self, events: list[Event]) -> None:
+        user_ids: set[int] = set()
+        for event in events:
+            if event.actor_id:
+                user_ids.add(event.actor_id)
+            for key in ("assignee_id", "previous_id", "from_agent_id", "to_agent_id"):
+                if isinstance(event.data.get(key), int):
+                    user_ids.add(event.data[key])
+        self.agents = agent_names(user_ids)
+        self.teams = {t.pk: t.name for t in all_teams()} if events else {}
+
+    def agent(self, user_id: Any) -> str:
+        if not user_id:
+            return _("nobody")
+        return self.agents.get(user_id) or _("a former agent")
+
+    def team(self, team_id: Any) -> str:
+        if not team_id:
+            return _("no team")
+        return self.teams.get(team_id) or _("a deleted team")
+
+
+def _sentence(event: Event, names: _Names) -> str:
+    data = event.data or {}
+    actor = names.agent(event.actor_id) if event.actor_id else _("The system")
+    kind = event.kind
+    if kind == Event.Kind.CREATED:
+        return _("Conversation started on %(channel)s, for %(team)s") % {
+            "channel": data.get("channel") or "-", "team": names.team(data.get("team_id"))}
+    if kind == Event.Kind.REOPENED:
+        if event.actor_id:
+            return _("%(actor)s reopened the conversation") % {"actor": actor}
+        return _("The customer wrote again: the conversation was reopened")
+    if kind == Event.Kind.ASSIGNED:
+        assignee = data.get("assignee_id")
+        if data.get("reason") == "replied":
+            return _("%(agent)s took the conversation by replying") % {"agent": names.agent(assignee)}
+        if assignee == event.actor_id:
+            return _("%(actor)s took the conversation") % {"actor": actor}
+        return _("%(actor)s assigned the conversation to %(agent)s") % {
+            "actor": actor, "agent": names.agent(assignee)}
+    if kind == Event.Kind.UNASSIGNED:
+        return _("%(actor)s removed %(agent)s from the conversation") % {
+            "actor": actor, "agent": names.agent(data.get("previous_id"))}
+    if kind == Event.Kind.TRANSFERRED:
+        to_team, to_agent = data.get("to_team_id"), data.get("to_agent_id")
+        if to_agent and to_team != data.get("from_team_id"):
+            target = _("%(team)s (%(agent)s)") % {"team": names.team(to_team), "agent": names.agent(to_agent)}
+        elif to_agent:
+            target = names.agent(to_agent)
+        else:
+            target = names.team(to_team)
+        return _("%(actor)s transferred to %(target)s: %(reason)s") % {
+            "actor": actor, "target": target, "reason": data.get("reason", "")}
+    if kind == Event.Kind.STATUS_CHANGED:
+        new = data.get("new")
+        if new == Conversation.Status.SNOOZED and data.get("snoozed_until"):
+            until = parse_datetime(str(data["snoozed_until"]))
+            return _("%(actor)s snoozed the conversation until %(time)s") % {
+                "actor": actor, "time": rc_full(until) if until else data["snoozed_until"]}
+        if data.get("reason") == "customer_replied":
+            return _("The customer replied: the conversation is %(status)s again") % {"status": _status_label(new)}
+        return _("%(actor)s changed the status from %(old)s to %(new)s") % {
+            "actor": actor, "old": _status_label(data.get("old")), "new": _status_label(new)}
+    if kind == Event.Kind.PRIORITY_CHANGED:
+        return _("%(actor)s changed the priority from %(old)s to %(new)s") % {
+            "actor": actor, "old": _priority_label(data.get("old")), "new": _priority_label(data.get("new"))}
+    if kind == Event.Kind.TAGGED:
+        return _("%(actor)s added the tag “%(tag)s”") % {"actor": actor, "tag": data.get("tag", "")}
+    if kind == Event.Kind.UNTAGGED:
+        return _("%(actor)s removed the tag “%(tag)s”") % {"actor": actor, "tag": data.get("tag", "")}
+    if kind == Event.Kind.FIRST_REPLY:
+        return _("%(actor)s sent the first reply") % {"actor": actor}
+    if kind == Event.Kind.SEND_FAILED:
+        return _("A message could not be sent: %(error)s") % {"error": data.get("error") or _("unknown error")}
+    return str(event.get_kind_display())
+
+
+def describe(events: Iterable[Event]) -> list[TimelineEntry]:
+    """Sentences for ``events``; plain text (the template escapes it), newest last."""
+    rows = list(events)
+    names = _Names(rows)
+    return [TimelineEntry(e.pk, e.kind, e.created_at, _sentence(e, names)) for e in rows]

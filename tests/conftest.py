@@ -1,0 +1,194 @@
+"""Shared fixtures: factories for the domain, captured realtime events, the job queue, a live server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+# Parallel test processes share one Redis: keep their websocket groups apart.
+os.environ.setdefault("RUAMCHAT_CHANNEL_PREFIX", "rc-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def team(db: None) -> Any:
+    from ruamchat.accounts.actions import create_team
+
+    return create_team(actor=None, name="ทีมบริการลูกค้า", kind="service")
+
+
+@pytest.fixture
+def support_team(db: None) -> Any:
+    from ruamchat.accounts.actions import create_team
+
+    return create_team(actor=None, name="ทีมซัพพอร์ต", kind="support")
+
+
+@pytest.fixture
+def make_agent(db: None) -> Callable[..., Any]:
+    from ruamchat.accounts.actions import create_agent
+
+    counter = iter(range(1, 10_000))
+
+    def make(*, teams: list[Any] | None = None, role: str = "agent", username: str | None = None,
+             language: str = "en", password: str = "correct-horse-battery-9") -> Any:
+        name = username or f"agent{next(counter)}"
+        profile = create_agent(actor=None, username=name, password=password, display_name=name.title(),
+                               role=role, teams=teams or [], language=language)
+        return profile.user
+
+    return make
+
+
+@pytest.fixture
+def agent(make_agent: Callable[..., Any], team: Any) -> Any:
+    return make_agent(teams=[team], username="somchai")
+
+
+@pytest.fixture
+def supervisor(make_agent: Callable[..., Any]) -> Any:
+    return make_agent(role="supervisor", username="supa")
+
+
+@pytest.fixture
+def admin_user(make_agent: Callable[..., Any]) -> Any:
+    return make_agent(role="admin", username="admin")
+
+
+@pytest.fixture
+def website(team: Any) -> Any:
+    from ruamchat.connectors.actions import create_channel
+
+    return create_channel(actor=None, kind="website", name="เว็บไซต์", default_team=team)
+
+
+@pytest.fixture
+def visitor_says(website: Any) -> Callable[..., Any]:
+    """Make a website visitor write a message; returns the stored Message."""
+    from ruamchat.connectors.website.actions import receive_visitor_message
+
+    counter = iter(range(1, 1_000_000))
+
+    def say(text: str, *, visitor: str = "visitor-token-aaaaaaaaaaaaaaaa", channel: Any = None) -> Any:
+        return receive_visitor_message(
+            channel=channel or website, visitor_token=visitor, client_id=f"client-{next(counter):08d}", text=text
+        )
+
+    return say
+
+
+@pytest.fixture
+def conversation(visitor_says: Callable[..., Any]) -> Any:
+    return visitor_says("สวัสดีค่ะ สั่งของไปเมื่อวานยังไม่ได้รับเลย").conversation
+
+
+@pytest.fixture
+def published() -> Iterator[list[tuple[list[str], dict[str, Any]]]]:
+    """Every realtime event published (after commit) while the test runs: (groups, message)."""
+    from ruamchat.realtime import events
+
+    seen: list[tuple[list[str], dict[str, Any]]] = []
+
+    def listener(groups: list[str], message: dict[str, Any]) -> None:
+        seen.append((groups, message))
+
+    events.add_listener(listener)
+    yield seen
+    events.remove_listener(listener)
+
+
+@pytest.fixture
+def run_jobs() -> Callable[[], int]:
+    """Run every job that is due now, as the worker would."""
+    from ruamchat.jobs.queue import run_until_empty
+
+    return lambda: run_until_empty("test-worker")
+
+
+@pytest.fixture
+def api_token(agent: Any) -> str:
+    from ruamchat.accounts.actions import create_api_token
+
+    return create_api_token(user=agent, name="tests")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """The real ASGI application (HTTP + websockets + in-process worker) under uvicorn in a thread."""
+
+    def __init__(self) -> None:
+        import uvicorn
+
+        os.environ["RUAMCHAT_SERVE_WORKER"] = "1"
+        from ruamchat.asgi import application
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(application, host="127.0.0.1", port=self.port, lifespan="on",
+                                log_level="warning", ws="websockets")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.run(self.server.serve())
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("live server did not start")
+            time.sleep(0.02)  # waiting for a condition (server.started), bounded by the deadline
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        os.environ.pop("RUAMCHAT_SERVE_WORKER", None)
+
+
+@pytest.fixture
+def live_server_url(transactional_db: None, settings: Any) -> Iterator[str]:
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    server = LiveServer()
+    settings.CSRF_TRUSTED_ORIGINS = [server.url]
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("RUAMCHAT_CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(executable):
+        pytest.fail(f"Chromium not found at {executable}: run scripts/test, which installs it")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
