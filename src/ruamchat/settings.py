@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +94,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+CHANNEL_LAYERS: dict[str, Any]
 if CONFIG.redis_url:
     CHANNEL_LAYERS = {
         "default": {
@@ -143,7 +145,7 @@ CSRF_COOKIE_SECURE = CONFIG.secure_cookies
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-RUAMCHAT = {
+RUAMCHAT: dict[str, Any] = {
     "REOPEN_WINDOW_HOURS": CONFIG.reopen_window_hours,
     "UPLOAD_MAX_BYTES": CONFIG.upload_max_bytes,
     "UPLOAD_CONTENT_TYPES": [

@@ -5,8 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,15 +14,14 @@ from django.utils.translation import gettext as _
 from ruamchat.accounts.models import AgentProfile, ApiToken, Team
 from ruamchat.accounts.selectors import profile_for
 
-User = get_user_model()
 
 
-def check_admin(actor: AbstractBaseUser | None) -> None:
+def check_admin(actor: User | None) -> None:
     if actor is not None and not profile_for(actor).is_admin:
         raise PermissionDenied(_("Only administrators can change this."))
 
 
-def create_team(*, actor: AbstractBaseUser | None, name: str, kind: str, open_to_all: bool = False) -> Team:
+def create_team(*, actor: User | None, name: str, kind: str, open_to_all: bool = False) -> Team:
     check_admin(actor)
     team = Team(name=name.strip(), kind=kind, open_to_all=open_to_all)
     team.full_clean()
@@ -32,7 +30,7 @@ def create_team(*, actor: AbstractBaseUser | None, name: str, kind: str, open_to
 
 
 def update_team(
-    *, actor: AbstractBaseUser | None, team: Team, name: str | None = None, kind: str | None = None,
+    *, actor: User | None, team: Team, name: str | None = None, kind: str | None = None,
     open_to_all: bool | None = None,
 ) -> Team:
     check_admin(actor)
@@ -50,7 +48,7 @@ def update_team(
 @transaction.atomic
 def create_agent(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     username: str,
     password: str | None,
     display_name: str = "",
@@ -82,7 +80,7 @@ def create_agent(
 
 def update_agent(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     profile: AgentProfile,
     display_name: str | None = None,
     role: str | None = None,
@@ -111,7 +109,7 @@ def update_agent(
     return profile
 
 
-def set_language(*, user: AbstractBaseUser, language: str) -> None:
+def set_language(*, user: User, language: str) -> None:
     profile = profile_for(user)
     if profile.pk is None:
         return
@@ -120,14 +118,14 @@ def set_language(*, user: AbstractBaseUser, language: str) -> None:
     profile.save(update_fields=["language"])
 
 
-def set_presence(*, user: AbstractBaseUser, presence: str) -> None:
+def set_presence(*, user: User, presence: str) -> None:
     profile = profile_for(user)
     if profile.pk is None:
         return
     AgentProfile.objects.filter(pk=profile.pk).update(presence=presence, last_seen_at=timezone.now())
 
 
-def create_api_token(*, user: AbstractBaseUser, name: str = "") -> str:
+def create_api_token(*, user: User, name: str = "") -> str:
     """Create a token and return it in full; only its digest is kept."""
     raw = "rc_" + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw))

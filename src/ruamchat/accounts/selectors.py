@@ -1,30 +1,34 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from ruamchat.accounts.models import AgentProfile, ApiToken, Team
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 def profile_for(user: AnyUser) -> AgentProfile:
     """The user's agent profile; a Django superuser without one acts as an administrator."""
-    try:
-        return user.agent  # type: ignore[union-attr]
-    except (AgentProfile.DoesNotExist, AttributeError):
-        role = AgentProfile.Role.ADMIN if getattr(user, "is_superuser", False) else AgentProfile.Role.AGENT
-        return AgentProfile(user=user if user.is_authenticated else None, role=role)  # type: ignore[misc]
+    if isinstance(user, User):
+        try:
+            return user.agent
+        except AgentProfile.DoesNotExist:
+            role = AgentProfile.Role.ADMIN if user.is_superuser else AgentProfile.Role.AGENT
+            return AgentProfile(user=user, role=role)
+    return AgentProfile(role=AgentProfile.Role.AGENT)
 
 
 def team_ids_of(user: AnyUser) -> set[int]:
     if not user.is_authenticated:
         return set()
-    return set(Team.objects.filter(members__user=user).values_list("id", flat=True))
+    return set(Team.objects.filter(members__user_id=user.pk).values_list("id", flat=True))
 
 
 def teams_for(user: AnyUser) -> QuerySet[Team]:
-    return Team.objects.filter(members__user=user).order_by("name")
+    if not user.is_authenticated:
+        return Team.objects.none()
+    return Team.objects.filter(members__user_id=user.pk).order_by("name")
 
 
 def open_team_ids() -> set[int]:

@@ -12,10 +12,18 @@ from django.utils.translation import gettext as _
 
 from ruamchat.accounts.models import Team
 from ruamchat.accounts.selectors import get_agent, get_team
+from ruamchat.api.schemas import ErrorOut, ValidationErrorOut
 
 M = TypeVar("M", bound=Model)
 
-ERRORS_READ: dict[int, Any] = {}  # filled in by api.py with the error schemas, for the OpenAPI document
+
+
+def responses(schema: Any, status: int = 200, *, errors: tuple[int, ...] = (403, 404)) -> dict[int, Any]:
+    """The response map of an operation: its result, 401 always, and the errors it can give."""
+    result: dict[int, Any] = {status: schema, 401: ErrorOut}
+    for code in errors:
+        result[code] = ValidationErrorOut if code == 400 else ErrorOut
+    return result
 
 
 def caller(request: HttpRequest) -> AbstractBaseUser:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,7 +23,7 @@ logger = logging.getLogger("ruamchat.connectors")
 
 
 def create_channel(
-    *, actor: AbstractBaseUser | None, kind: str, name: str, default_team: Team | None = None,
+    *, actor: User | None, kind: str, name: str, default_team: Team | None = None,
     config: dict[str, Any] | None = None, secrets: dict[str, Any] | None = None,
 ) -> Channel:
     check_admin(actor)
@@ -37,7 +37,7 @@ def create_channel(
 
 
 def update_channel(
-    *, actor: AbstractBaseUser | None, channel: Channel, name: str | None = None,
+    *, actor: User | None, channel: Channel, name: str | None = None,
     default_team: Team | None = None, clear_default_team: bool = False, config: dict[str, Any] | None = None,
     secrets: dict[str, Any] | None = None, is_active: bool | None = None,
 ) -> Channel:

@@ -23,13 +23,14 @@ def webhook(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     raw = RawRequest(
         body=request.body if request.method == "POST" else b"",
         headers={k.lower(): v for k, v in request.headers.items()},
-        query={k: v for k, v in request.GET.items()},
+        query={k: str(v) for k, v in request.GET.items()},
     )
     if request.method == "GET":
         handshake = getattr(connector, "handshake", None)
         if handshake is None:
             return JsonResponse({"error": "method not allowed"}, status=405)
-        return handshake(channel, raw)  # type: ignore[no-any-return]
+        response: HttpResponse = handshake(channel, raw)
+        return response
     if len(raw.body) > MAX_WEBHOOK_BYTES:
         return JsonResponse({"error": "body too large"}, status=413)
     try:

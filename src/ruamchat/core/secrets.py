@@ -17,7 +17,7 @@ from django.conf import settings
 
 
 def _fernet() -> Fernet:
-    material = settings.RUAMCHAT["SECRETS_KEY"] or settings.SECRET_KEY
+    material = str(settings.RUAMCHAT["SECRETS_KEY"] or settings.SECRET_KEY)
     key = base64.urlsafe_b64encode(hashlib.sha256(("ruamchat-secrets:" + material).encode()).digest())
     return Fernet(key)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -80,11 +80,11 @@ def _publish_message(conversation: Conversation, message: Message) -> None:
     )
 
 
-def _event(conversation: Conversation, kind: str, actor: AbstractBaseUser | None, **data: Any) -> Event:
+def _event(conversation: Conversation, kind: str, actor: User | None, **data: Any) -> Event:
     return Event.objects.create(conversation=conversation, kind=kind, actor=actor, data=data)
 
 
-def check_can_act(actor: AbstractBaseUser, conversation: Conversation) -> None:
+def check_can_act(actor: User, conversation: Conversation) -> None:
     if not can_view(actor, conversation):
         raise PermissionDenied(_("You do not have access to this conversation."))
 
@@ -214,7 +214,7 @@ def _receive(channel: Channel, inbound: InboundMessage) -> Message:
 
 
 def send_reply(
-    *, conversation: Conversation, actor: AbstractBaseUser, text: str,
+    *, conversation: Conversation, actor: User, text: str,
     uploads: list[UploadedFile] | None = None, sender_type: str = Message.Sender.AGENT,
 ) -> Message:
     """Store the reply as pending together with its delivery job; the worker sends it."""
@@ -252,7 +252,7 @@ def send_reply(
     return message
 
 
-def add_note(*, conversation: Conversation, actor: AbstractBaseUser, text: str,
+def add_note(*, conversation: Conversation, actor: User, text: str,
              uploads: list[UploadedFile] | None = None) -> Message:
     """A private note: seen by agents only, never sent to the customer."""
     check_can_act(actor, conversation)
@@ -317,7 +317,7 @@ def _publish_status(message: Message) -> None:
     )
 
 
-def retry_send(*, message: Message, actor: AbstractBaseUser) -> Message:
+def retry_send(*, message: Message, actor: User) -> Message:
     check_can_act(actor, message.conversation)
     with transaction.atomic():
         locked = Message.objects.select_for_update().select_related("conversation").get(pk=message.pk)
@@ -334,7 +334,7 @@ def retry_send(*, message: Message, actor: AbstractBaseUser) -> Message:
 # ---------------------------------------------------------------- assignment and hand-over
 
 
-def assign(*, conversation: Conversation, actor: AbstractBaseUser, assignee: AbstractBaseUser | None) -> Conversation:
+def assign(*, conversation: Conversation, actor: User, assignee: User | None) -> Conversation:
     check_can_act(actor, conversation)
     if assignee is not None and not can_be_assigned(assignee, conversation):
         raise ValidationError(_("%(name)s is not in this conversation's team.") % {"name": profile_for(assignee).name})
@@ -354,7 +354,7 @@ def assign(*, conversation: Conversation, actor: AbstractBaseUser, assignee: Abs
     return conversation
 
 
-def claim(*, conversation: Conversation, actor: AbstractBaseUser) -> Conversation:
+def claim(*, conversation: Conversation, actor: User) -> Conversation:
     """Take an unassigned conversation for yourself."""
     if conversation.assignee_id not in (None, actor.pk) and not profile_for(actor).sees_everything:
         raise ValidationError(_("This conversation is already assigned to someone else."))
@@ -362,8 +362,8 @@ def claim(*, conversation: Conversation, actor: AbstractBaseUser) -> Conversatio
 
 
 def transfer(
-    *, conversation: Conversation, actor: AbstractBaseUser, reason: str,
-    team: Team | None = None, agent: AbstractBaseUser | None = None,
+    *, conversation: Conversation, actor: User, reason: str,
+    team: Team | None = None, agent: User | None = None,
 ) -> Conversation:
     """Hand a conversation to another team or agent. The reason is required and kept in the timeline."""
     check_can_act(actor, conversation)
@@ -397,7 +397,7 @@ def transfer(
 
 
 def change_status(
-    *, conversation: Conversation, actor: AbstractBaseUser | None, status: str,
+    *, conversation: Conversation, actor: User | None, status: str,
     snoozed_until: datetime | None = None,
 ) -> Conversation:
     if actor is not None:
@@ -442,7 +442,7 @@ def wake_snoozed(*, conversation_id: int) -> None:
     change_status(conversation=conversation, actor=None, status=Status.OPEN)
 
 
-def change_priority(*, conversation: Conversation, actor: AbstractBaseUser, priority: int) -> Conversation:
+def change_priority(*, conversation: Conversation, actor: User, priority: int) -> Conversation:
     check_can_act(actor, conversation)
     if priority not in Conversation.Priority.values:
         raise ValidationError(_("Unknown priority."))
@@ -465,7 +465,7 @@ def normalize_tag(name: str) -> str:
     return cleaned
 
 
-def tag(*, conversation: Conversation, actor: AbstractBaseUser, name: str) -> Tag:
+def tag(*, conversation: Conversation, actor: User, name: str) -> Tag:
     check_can_act(actor, conversation)
     cleaned = normalize_tag(name)
     with transaction.atomic():
@@ -478,7 +478,7 @@ def tag(*, conversation: Conversation, actor: AbstractBaseUser, name: str) -> Ta
     return found
 
 
-def untag(*, conversation: Conversation, actor: AbstractBaseUser, name: str) -> None:
+def untag(*, conversation: Conversation, actor: User, name: str) -> None:
     check_can_act(actor, conversation)
     cleaned = normalize_tag(name)
     with transaction.atomic():
@@ -493,13 +493,13 @@ def untag(*, conversation: Conversation, actor: AbstractBaseUser, name: str) -> 
 # ---------------------------------------------------------------- canned responses
 
 
-def _check_manage_canned(actor: AbstractBaseUser | None) -> None:
+def _check_manage_canned(actor: User | None) -> None:
     if actor is not None and not profile_for(actor).sees_everything:
         raise PermissionDenied(_("Only supervisors and administrators manage canned responses."))
 
 
 def save_canned_response(
-    *, actor: AbstractBaseUser | None, shortcut: str, title: str, text: str, team: Team | None = None,
+    *, actor: User | None, shortcut: str, title: str, text: str, team: Team | None = None,
     canned: CannedResponse | None = None,
 ) -> CannedResponse:
     _check_manage_canned(actor)
@@ -513,6 +513,6 @@ def save_canned_response(
     return canned
 
 
-def delete_canned_response(*, actor: AbstractBaseUser | None, canned: CannedResponse) -> None:
+def delete_canned_response(*, actor: User | None, canned: CannedResponse) -> None:
     _check_manage_canned(actor)
     canned.delete()

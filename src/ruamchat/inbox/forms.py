@@ -56,6 +56,10 @@ class QueueFilterForm(forms.Form):
         )
 
 
+class NoInputForm(forms.Form):
+    """For controls that take no input (claim)."""
+
+
 class ReplyForm(forms.Form):
     text = forms.CharField(required=False, strip=False)
     private = forms.BooleanField(required=False)

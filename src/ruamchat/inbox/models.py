@@ -132,7 +132,8 @@ class Message(models.Model):
     is_private = models.BooleanField(default=False)
     text = models.TextField(blank=True)
     html = models.TextField(blank=True)
-    provider_message_id = models.CharField(max_length=255, null=True, blank=True)
+    # NULL, not "", for messages without a provider id: the unique constraint must let many of those be.
+    provider_message_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

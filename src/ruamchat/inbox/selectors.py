@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, Q, QuerySet
 
 from ruamchat.accounts.selectors import open_team_ids, profile_for, team_ids_of
 from ruamchat.contacts.models import Contact
 from ruamchat.inbox.models import Attachment, CannedResponse, Conversation, Event, Message
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 ACTIVE_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING, Conversation.Status.SNOOZED)
 QUEUE_ORDER = (F("priority").asc(), F("waiting_since").asc(nulls_last=True), F("id").asc())

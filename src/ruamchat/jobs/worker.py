@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -89,10 +90,8 @@ async def run_in_loop(stop: asyncio.Event, concurrency: int = 2, poll: float = P
             except Exception:
                 logger.exception("in-process worker error; continuing")
             wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=poll)
-            except TimeoutError:
-                pass
 
     try:
         await asyncio.gather(*(one(n) for n in range(concurrency)))

@@ -21,7 +21,7 @@ class UserLanguageMiddleware:
         if user is None:
             from django.contrib.auth import get_user
 
-            user = get_user(request)  # type: ignore[arg-type]
+            user = get_user(request)
         if user.is_authenticated:
             profile = profile_for(user)
             if profile.pk is not None:

@@ -59,7 +59,7 @@ def receive_visitor_message(
         "files": [{"name": u.name, "type": u.content_type, "size": u.size} for u in uploads],
     }
     with transaction.atomic():
-        event, created = InboundEvent.objects.get_or_create(
+        event, _created = InboundEvent.objects.get_or_create(
             channel=channel, provider_event_id=client_id,
             defaults={"event_type": "message", "payload": json.dumps(raw, ensure_ascii=False).encode()},
         )

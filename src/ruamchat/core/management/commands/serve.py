@@ -30,7 +30,7 @@ def serve(*, host: str, port: int, workers: int, run_worker: bool, migrate: bool
 
     if migrate:
         call_command("migrate", interactive=False, verbosity=0)
-    if workers > 1 and not settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
+    if workers > 1 and "redis" not in str(settings.CHANNEL_LAYERS["default"]["BACKEND"]):
         stdout("Warning: --workers > 1 without RUAMCHAT_REDIS_URL: live updates will not cross processes.")
     if run_worker and settings.RUAMCHAT["WORKER_IN_PROCESS"]:
         os.environ["RUAMCHAT_SERVE_WORKER"] = "1"
