@@ -15,7 +15,6 @@ from ruamchat.accounts.models import AgentProfile, ApiToken, Team
 from ruamchat.accounts.selectors import profile_for
 
 
-
 def check_admin(actor: User | None) -> None:
     if actor is not None and not profile_for(actor).is_admin:
         raise PermissionDenied(_("Only administrators can change this."))

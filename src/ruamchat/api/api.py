@@ -80,7 +80,9 @@ def _field_errors(items: list[dict[str, Any]], skip: int) -> dict[str, list[str]
 
 
 def _invalid(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
-    summary = "; ".join(f"{field}: {_join(messages)}" for field, messages in errors.items())
+    summary = "; ".join(
+        _join(messages) if field == "__all__" else f"{field}: {_join(messages)}" for field, messages in errors.items()
+    )
     return _error(request, 400, _("The request is not valid: %(errors)s") % {"errors": summary}, errors=errors)
 
 
@@ -121,6 +123,8 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.message == "Cannot parse request body":  # ninja's words for malformed JSON
+        return _error(request, 400, _("The request body is not valid JSON."))
     return _error(request, exc.status_code, exc.message)
 
 

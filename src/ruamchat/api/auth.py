@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from ruamchat.accounts.selectors import active_api_token, profile_for
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
-def _use_language_of(request: HttpRequest, user: AbstractBaseUser) -> None:
+def _use_language_of(request: HttpRequest, user: User) -> None:
     profile = profile_for(user)
     if profile.pk is not None and profile.language in dict(settings.LANGUAGES):
         translation.activate(profile.language)
@@ -42,7 +42,7 @@ class BearerTokenAuth(HttpBearer):
             raise AuthenticationError(401, _("Send the token as: Authorization: Bearer <token>."))
         return self.authenticate(request, raw.strip())
 
-    def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser:
+    def authenticate(self, request: HttpRequest, token: str) -> User:
         found = active_api_token(token)
         if found is None:
             raise AuthenticationError(401, _("This API token is not valid: it is wrong or has been revoked."))

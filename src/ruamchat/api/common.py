@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
@@ -26,9 +26,9 @@ def responses(schema: Any, status: int = 200, *, errors: tuple[int, ...] = (403,
     return result
 
 
-def caller(request: HttpRequest) -> AbstractBaseUser:
+def caller(request: HttpRequest) -> User:
     """The authenticated user (set by BearerTokenAuth or SessionCsrfAuth)."""
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+    return request.auth  # type: ignore[attr-defined]
 
 
 def page(qs: QuerySet[M], *, limit: int, offset: int) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def teams_by_ids(team_ids: list[int], field: str = "team_ids") -> list[Team]:
     return [team_by_id(team_id, field) for team_id in dict.fromkeys(team_ids)]
 
 
-def agent_user_by_id(user_id: int, field: str = "agent_id") -> AbstractBaseUser:
+def agent_user_by_id(user_id: int, field: str = "agent_id") -> User:
     profile = get_agent(user_id)
     if profile is None or not profile.user.is_active:
         raise ValidationError({field: _("There is no active agent with the id %(id)s.") % {"id": user_id}})

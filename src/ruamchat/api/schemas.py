@@ -4,12 +4,12 @@ site's time zone (Asia/Bangkok by default)."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from ninja import Field, Schema
-from pydantic import PlainSerializer
+from pydantic import PlainSerializer, field_validator
 
 from ruamchat.accounts.models import AgentProfile
 from ruamchat.accounts.selectors import profile_for
@@ -27,7 +27,7 @@ def _iso_local(value: datetime) -> str:
 LocalTime = Annotated[datetime, PlainSerializer(_iso_local, return_type=str)]
 
 
-class Priority(str, Enum):
+class Priority(StrEnum):
     URGENT = "urgent"
     HIGH = "high"
     NORMAL = "normal"
@@ -43,7 +43,7 @@ PRIORITY_VALUES: dict[Priority, int] = {
 PRIORITY_NAMES: dict[int, Priority] = {number: name for name, number in PRIORITY_VALUES.items()}
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     OPEN = "open"
     PENDING = "pending"
     SNOOZED = "snoozed"
@@ -51,12 +51,12 @@ class Status(str, Enum):
     CLOSED = "closed"
 
 
-class TeamKind(str, Enum):
+class TeamKind(StrEnum):
     SERVICE = "service"
     SUPPORT = "support"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     ADMIN = "admin"
     SUPERVISOR = "supervisor"
     AGENT = "agent"
@@ -290,9 +290,14 @@ class StatusIn(Schema):
 
 
 class PriorityIn(Schema):
-    priority: Priority | Annotated[int, Field(ge=0, le=3)] = Field(
-        description="`urgent`, `high`, `normal`, `low`, or 0 (urgent) to 3 (low)."
-    )
+    priority: Priority = Field(description="`urgent`, `high`, `normal` or `low`; 0 (urgent) to 3 (low) also work.")
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def number_to_name(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool) and value in PRIORITY_NAMES:
+            return PRIORITY_NAMES[value]
+        return value
 
 
 class TagsIn(Schema):

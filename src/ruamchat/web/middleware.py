@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -26,9 +27,11 @@ class UserLanguageMiddleware:
             profile = profile_for(user)
             if profile.pk is not None:
                 language = profile.language
-        if language in ("th", "en"):
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
+        if language not in ("th", "en"):
+            language = settings.LANGUAGE_CODE
+        # Always activate: a thread serves many requests, and one user's language must not leak to the next.
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language() or "th")
         return response

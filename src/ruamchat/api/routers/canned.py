@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
+from ninja.responses import Status as WithStatus
 
 from ruamchat.api.common import caller, found, responses, team_by_id
 from ruamchat.api.schemas import CannedIn, CannedOut, CannedPatch
@@ -26,12 +27,12 @@ def list_canned(request: HttpRequest, prefix: str = "") -> list[CannedResponse]:
 
 @router.post("/canned-responses", response=responses(CannedOut, 201, errors=(400, 403)),
              summary="Create a canned response (supervisors, administrators)")
-def create(request: HttpRequest, payload: CannedIn) -> tuple[int, CannedResponse]:
+def create(request: HttpRequest, payload: CannedIn) -> WithStatus[CannedResponse]:
     team = team_by_id(payload.team_id) if payload.team_id is not None else None
     canned = actions.save_canned_response(
         actor=caller(request), shortcut=payload.shortcut, title=payload.title, text=payload.text, team=team,
     )
-    return 201, canned
+    return WithStatus(201, canned)
 
 
 @router.patch("/canned-responses/{canned_id}", response=responses(CannedOut, errors=(400, 403, 404)),
@@ -52,6 +53,6 @@ def update(request: HttpRequest, canned_id: int, payload: CannedPatch) -> Canned
 
 @router.delete("/canned-responses/{canned_id}", response=responses(None, 204, errors=(403, 404)),
                summary="Delete a canned response (supervisors, administrators)")
-def delete(request: HttpRequest, canned_id: int) -> tuple[int, None]:
+def delete(request: HttpRequest, canned_id: int) -> WithStatus[None]:
     actions.delete_canned_response(actor=caller(request), canned=_canned(request, canned_id))
-    return 204, None
+    return WithStatus(204, None)

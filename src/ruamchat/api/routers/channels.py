@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
+from ninja.responses import Status as WithStatus
 
 from ruamchat.accounts.actions import check_admin
 from ruamchat.api.common import caller, found, responses, team_by_id
@@ -33,14 +34,14 @@ def get_one(request: HttpRequest, channel_id: int) -> Channel:
 
 
 @router.post("/channels", response=responses(ChannelOut, 201, errors=(400, 403)), summary="Connect a channel")
-def create(request: HttpRequest, payload: ChannelIn) -> tuple[int, Channel]:
+def create(request: HttpRequest, payload: ChannelIn) -> WithStatus[Channel]:
     check_admin(caller(request))
     team = team_by_id(payload.default_team_id, "default_team_id") if payload.default_team_id is not None else None
     channel = actions.create_channel(
         actor=caller(request), kind=payload.kind.strip(), name=payload.name, default_team=team,
         config=payload.config, secrets=payload.secrets,
     )
-    return 201, found(get_channel(channel.pk), _("Channel not found."))
+    return WithStatus(201, found(get_channel(channel.pk), _("Channel not found.")))
 
 
 @router.patch("/channels/{channel_id}", response=responses(ChannelOut, errors=(400, 403, 404)),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.errors import HttpError
+from ninja.responses import Status as WithStatus
 
 from ruamchat.api.common import agent_user_by_id, caller, found, page, responses, team_by_id
 from ruamchat.api.schemas import (
@@ -23,7 +24,6 @@ from ruamchat.api.schemas import (
     MessageIn,
     MessageOut,
     MessagePage,
-    Priority,
     PriorityIn,
     StatusIn,
     TagsIn,
@@ -128,7 +128,7 @@ def download_attachment(request: HttpRequest, attachment_id: int) -> FileRespons
     if not attachment.file:
         raise HttpError(404, _("This attachment is kept by the provider: use its URL."))
     return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename or None,
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename or "attachment",
         content_type=attachment.content_type or "application/octet-stream",
     )
 
@@ -138,19 +138,21 @@ def download_attachment(request: HttpRequest, attachment_id: int) -> FileRespons
 
 @router.post("/conversations/{conversation_id}/messages", response=responses(MessageOut, 201, errors=(400, 403, 404)),
              openapi_extra=_MESSAGE_BODY, tags=["messages"], summary="Reply to the customer")
-def reply(request: HttpRequest, conversation_id: int) -> tuple[int, Message]:
+def reply(request: HttpRequest, conversation_id: int) -> WithStatus[Message]:
     """Stored as `pending` and sent by the worker; watch `status` become `sent` or `failed`."""
     conversation = _conversation(request, conversation_id)
     text, uploads = _message_input(request)
-    return 201, actions.send_reply(conversation=conversation, actor=caller(request), text=text, uploads=uploads)
+    message = actions.send_reply(conversation=conversation, actor=caller(request), text=text, uploads=uploads)
+    return WithStatus(201, message)
 
 
 @router.post("/conversations/{conversation_id}/notes", response=responses(MessageOut, 201, errors=(400, 403, 404)),
              openapi_extra=_MESSAGE_BODY, tags=["messages"], summary="Add a private note")
-def note(request: HttpRequest, conversation_id: int) -> tuple[int, Message]:
+def note(request: HttpRequest, conversation_id: int) -> WithStatus[Message]:
     conversation = _conversation(request, conversation_id)
     text, uploads = _message_input(request)
-    return 201, actions.add_note(conversation=conversation, actor=caller(request), text=text, uploads=uploads)
+    message = actions.add_note(conversation=conversation, actor=caller(request), text=text, uploads=uploads)
+    return WithStatus(201, message)
 
 
 @router.post("/conversations/{conversation_id}/messages/{message_id}/retry",
@@ -206,8 +208,7 @@ def change_status(request: HttpRequest, conversation_id: int, payload: StatusIn)
 @router.post("/conversations/{conversation_id}/priority", response=WRITE, summary="Change the priority")
 def change_priority(request: HttpRequest, conversation_id: int, payload: PriorityIn) -> Conversation:
     conversation = _conversation(request, conversation_id)
-    value = payload.priority
-    number = PRIORITY_VALUES[value] if isinstance(value, Priority) else int(value)
+    number = PRIORITY_VALUES[payload.priority]
     return _fresh(request, actions.change_priority(conversation=conversation, actor=caller(request), priority=number))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
+from ninja.responses import Status as WithStatus
 
 from ruamchat.accounts import actions
 from ruamchat.accounts.models import AgentProfile, Team
@@ -22,11 +23,11 @@ def list_teams(request: HttpRequest) -> list[Team]:
 
 @router.post("/teams", response=responses(TeamOut, 201, errors=(400, 403)), tags=["teams"],
              summary="Create a team (administrators)")
-def create_team(request: HttpRequest, payload: TeamIn) -> tuple[int, Team]:
+def create_team(request: HttpRequest, payload: TeamIn) -> WithStatus[Team]:
     team = actions.create_team(
         actor=caller(request), name=payload.name, kind=payload.kind.value, open_to_all=payload.open_to_all
     )
-    return 201, team
+    return WithStatus(201, team)
 
 
 @router.patch("/teams/{team_id}", response=responses(TeamOut, errors=(400, 403, 404)), tags=["teams"],
@@ -48,14 +49,14 @@ def list_agents(request: HttpRequest) -> list[AgentProfile]:
 
 @router.post("/agents", response=responses(AgentOut, 201, errors=(400, 403)), tags=["agents"],
              summary="Create an agent and their login (administrators)")
-def create_agent(request: HttpRequest, payload: AgentIn) -> tuple[int, AgentProfile]:
+def create_agent(request: HttpRequest, payload: AgentIn) -> WithStatus[AgentProfile]:
     actions.check_admin(caller(request))  # before looking at the teams, so non-admins learn nothing
     profile = actions.create_agent(
         actor=caller(request), username=payload.username.strip(), password=payload.password,
         display_name=payload.display_name, email=payload.email.strip(), role=payload.role.value,
         teams=teams_by_ids(payload.team_ids), language=payload.language, capacity=payload.capacity,
     )
-    return 201, found(get_agent(profile.user_id), _("Agent not found."))
+    return WithStatus(201, found(get_agent(profile.user_id), _("Agent not found.")))
 
 
 @router.patch("/agents/{agent_id}", response=responses(AgentOut, errors=(400, 403, 404)), tags=["agents"],
