@@ -19,6 +19,8 @@ os.environ.setdefault("RUAMCHAT_CHANNEL_PREFIX", "rc-test-" + os.environ.get("PY
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Password hashing is deliberately slow; tests make many logins, so they use a fast hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -66,3 +66,19 @@ def test_filters_and_counts(visitor_says: Any, agent: Any, team: Any) -> None:
     assert ids(queue_page(agent, QueueFilter(queue="unassigned", search=f"#{a.pk}"))) == [a.pk]
     counts = queue_counts(agent, [team])
     assert counts == {"mine": 0, "unassigned": 1, f"team:{team.pk}": 1}
+
+
+def test_contact_history_leaves_out_conversations_of_teams_the_agent_cannot_see(
+    visitor_says: Any, agent: Any, support_team: Any, supervisor: Any, make_agent: Any
+) -> None:
+    from ruamchat.inbox.selectors import contact_history
+
+    earlier = visitor_says("เรื่องเงินคืน").conversation
+    actions.add_note(conversation=earlier, actor=supervisor, text="ลูกค้าขู่ฟ้อง เก็บเป็นความลับ")
+    earlier = actions.transfer(conversation=earlier, actor=supervisor, team=support_team, reason="คืนเงิน")
+    actions.change_status(conversation=earlier, actor=supervisor, status="closed")
+    now = visitor_says("ขอถามเรื่องใหม่ค่ะ").conversation
+    assert now.pk != earlier.pk
+    assert [m.text for m in contact_history(agent, now)] == ["ขอถามเรื่องใหม่ค่ะ"]
+    texts = [m.text for m in contact_history(supervisor, now)]
+    assert "ลูกค้าขู่ฟ้อง เก็บเป็นความลับ" in texts and texts[-1] == "ขอถามเรื่องใหม่ค่ะ"

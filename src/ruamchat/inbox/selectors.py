@@ -147,10 +147,15 @@ def messages_of(conversation: Conversation, after_id: int = 0) -> QuerySet[Messa
     )
 
 
-def contact_history(conversation: Conversation, after_id: int = 0, limit: int = 500) -> list[Message]:
-    """The contact's messages across every channel and conversation, oldest first."""
+def contact_history(user: AnyUser, conversation: Conversation, after_id: int = 0, limit: int = 500) -> list[Message]:
+    """The contact's messages across every channel and conversation this user may see, oldest first.
+
+    Conversations of teams the user cannot see stay out, private notes included."""
     qs = (
-        Message.objects.filter(conversation__contact_id=conversation.contact_id, id__gt=after_id)
+        Message.objects.filter(
+            conversation__contact_id=conversation.contact_id, id__gt=after_id,
+            conversation__in=visible_conversations(user).filter(contact_id=conversation.contact_id),
+        )
         .select_related("sender_user", "sender_user__agent", "channel", "conversation")
         .prefetch_related("attachments")
         .order_by("-id")[:limit]

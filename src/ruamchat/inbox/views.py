@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib import messages as flash
-from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -52,20 +51,24 @@ from ruamchat.inbox.selectors import (
     timeline_of,
     visible_conversations,
 )
+from ruamchat.web.templatetags.ruamchat_ui import query
 from ruamchat.web.timeline import describe
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MAX_FILES = 10
 # Shown inline (in an <img>); everything else is downloaded. Never SVG or HTML: they can carry script.
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def agent_required(view: View) -> View:
     """Like login_required, but an htmx request is sent to the login page as a whole-page redirect."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             if _is_htmx(request):
                 return HttpResponseClientRedirect(f"{reverse(settings.LOGIN_URL)}?next={reverse('inbox:home')}")
@@ -79,11 +82,11 @@ def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-def _user(request: HttpRequest) -> AbstractBaseUser:
-    user = request.user
-    if not isinstance(user, AbstractBaseUser):
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (views are wrapped in ``agent_required``)."""
+    if not request.user.is_authenticated:
         raise Http404
-    return user
+    return cast("User", request.user)
 
 
 def _int(raw: str | None) -> int:
@@ -93,7 +96,7 @@ def _int(raw: str | None) -> int:
         return 0
 
 
-def _conversation_or_404(user: AbstractBaseUser, pk: int) -> Conversation:
+def _conversation_or_404(user: User, pk: int) -> Conversation:
     conversation = get_conversation(user, pk)
     if conversation is None:
         raise Http404(_("Conversation not found."))
@@ -123,7 +126,7 @@ def _filter_params(flt: QueueFilter) -> dict[str, Any]:
     }
 
 
-def _queue_context(request: HttpRequest, user: AbstractBaseUser, current_id: int | None) -> dict[str, Any]:
+def _queue_context(request: HttpRequest, user: User, current_id: int | None) -> dict[str, Any]:
     form = QueueFilterForm(request.GET)
     flt = form.to_filter()
     teams = list(teams_for(user))
@@ -161,8 +164,6 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     context = _queue_context(request, user, current_id)
     response = render(request, "inbox/queue_list_response.html", {**context, "oob": _is_htmx(request)})
     if _is_htmx(request) and request.GET.get("push") == "1":
-        from ruamchat.web.templatetags.ruamchat_ui import query
-
         push_url(response, context["page_url"] + query(context["params"]))
     return response
 
@@ -199,7 +200,7 @@ def _assignable_agents(conversation: Conversation) -> list[AgentProfile]:
 
 
 def _state_context(
-    user: AbstractBaseUser, conversation: Conversation, *, errors: dict[str, list[str]] | None = None,
+    user: User, conversation: Conversation, *, errors: dict[str, list[str]] | None = None,
     values: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What the header and the side panel (controls, customer, timeline) need."""
@@ -211,6 +212,7 @@ def _state_context(
     names = {p.user_id: p.name for p in all_agents}
     if conversation.assignee_id and conversation.assignee_id not in names:
         names.update(agent_names({conversation.assignee_id}))
+    timeline = describe(timeline_of(conversation))
     return {
         "conversation": conversation,
         "contact": conversation.contact,
@@ -221,7 +223,9 @@ def _state_context(
         "priorities": Conversation.Priority.choices,
         "identities": conversation.contact.identities.select_related("channel").order_by("id"),
         "earlier": [(c, c.pk in visible_ids) for c in earlier],
-        "timeline": describe(timeline_of(conversation)),
+        "timeline": timeline,
+        # changes whenever anything shown here changes: the browser skips a refresh that would change nothing
+        "version": f"{conversation.updated_at.timestamp()}-{timeline[-1].id if timeline else 0}",
         "is_mine": conversation.assignee_id == user.pk,
         "errors": errors or {},
         "values": values or {},
@@ -229,11 +233,11 @@ def _state_context(
 
 
 def _conversation_page(
-    request: HttpRequest, user: AbstractBaseUser, conversation: Conversation, *, status: int = 200,
+    request: HttpRequest, user: User, conversation: Conversation, *, status: int = 200,
     errors: dict[str, list[str]] | None = None, values: dict[str, Any] | None = None,
     composer: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    history = contact_history(conversation)
+    history = contact_history(user, conversation)
     context = {
         **_queue_context(request, user, conversation.pk),
         **_state_context(user, conversation, errors=errors, values=values),
@@ -256,7 +260,8 @@ def conversation_state(request: HttpRequest, pk: int) -> HttpResponse:
     """The header and (out of band) the side panel, for live refresh."""
     user = _user(request)
     conversation = _conversation_or_404(user, pk)
-    context = {**_state_context(user, conversation), "oob": _is_htmx(request)}
+    params = _filter_params(QueueFilterForm(request.GET).to_filter())
+    context = {**_state_context(user, conversation), "oob": _is_htmx(request), "params": params}
     return render(request, "inbox/state.html", context)
 
 
@@ -271,12 +276,13 @@ def conversation_messages(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = _conversation_or_404(user, pk)
     after = _int(request.GET.get("after"))
     ids = [int(i) for i in request.GET.get("ids", "").split(",")[:50] if i.strip().isdigit()]
-    new = contact_history(conversation, after_id=after)
+    new = contact_history(user, conversation, after_id=after)
     new_ids = {m.pk for m in new}
     updated = [m for m in messages_of(conversation).filter(pk__in=ids) if m.pk not in new_ids] if ids else []
     items = [HistoryItem("message", m) for m in updated]
     items += _history_items(new, _int(request.GET.get("prev")) if after else 0)
-    return render(request, "inbox/messages_response.html", {"items": items, "contact": conversation.contact})
+    return render(request, "inbox/messages_response.html",
+                  {"items": items, "contact": conversation.contact, "conversation": conversation})
 
 
 @require_GET
@@ -291,7 +297,7 @@ def canned_lookup(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @agent_required
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = _user(request)
     attachment = get_attachment(user, pk)
     if attachment is None or not attachment.file:
@@ -355,7 +361,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _control(
     request: HttpRequest, pk: int, control: str, form_class: type[Any],
-    perform: Callable[[AbstractBaseUser, Conversation, dict[str, Any]], object],
+    perform: Callable[[User, Conversation, dict[str, Any]], object],
 ) -> HttpResponse:
     """Run one conversation control (assign, transfer, status …) and answer with the refreshed state."""
     user = _user(request)

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import template
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_AP
 from django.utils.timesince import timesince
@@ -69,6 +70,35 @@ def priority_class(value: Any) -> str:
 @register.simple_tag
 def query(params: dict[str, Any], **changes: Any) -> str:
     """``params`` with ``changes`` applied, as a query string starting with "?" (empty values dropped)."""
-    merged = {**params, **changes}
+    merged = {**(params if isinstance(params, dict) else {}), **changes}
     clean = {k: v for k, v in merged.items() if v not in (None, "")}
     return "?" + urlencode(clean) if clean else ""
+
+
+@register.simple_tag
+def sender_name(message: Any, contact: Any) -> str:
+    """Who wrote ``message``: the customer's name, the agent's display name, or Bot / System."""
+    if message.sender_type == "contact":
+        return str(contact.display_name)
+    if message.sender_type == "bot":
+        return _("Bot")
+    if message.sender_type == "system":
+        return _("System")
+    user = message.sender_user
+    if user is None:
+        return _("Agent")
+    try:
+        return str(user.agent.name)
+    except ObjectDoesNotExist:
+        return str(user.get_username())
+
+
+@register.filter
+def http_url(value: str) -> str:
+    """``value`` if it is an http(s) link, else "" (never javascript: or data: in an href)."""
+    return value if isinstance(value, str) and value.lower().startswith(("https://", "http://")) else ""
+
+
+@register.filter
+def is_inline_image(attachment: Any) -> bool:
+    return bool(attachment.file) and attachment.content_type in ("image/jpeg", "image/png", "image/gif", "image/webp")
