@@ -39,5 +39,5 @@ def serve(*, host: str, port: int, workers: int, run_worker: bool, migrate: bool
     uvicorn.run(
         "ruamchat.asgi:application", host=host, port=port, workers=workers, lifespan="on",
         log_level=os.environ.get("RUAMCHAT_LOG_LEVEL", "warning").lower(), proxy_headers=True,
-        ws="websockets", ws_max_size=256 * 1024,
+        ws="websockets-sansio", ws_max_size=256 * 1024,
     )
