@@ -109,6 +109,17 @@ def check_upload(upload: UploadedFile) -> None:
         raise ValidationError(_("%(name)s: this type of file cannot be sent.") % {"name": upload.name})
 
 
+def _check_outgoing(
+    actor: User, conversation: Conversation, text: str, uploads: list[UploadedFile] | None
+) -> tuple[str, list[UploadedFile]]:
+    check_can_act(actor, conversation)
+    uploads = uploads or []
+    text = _clean_text(text, required=not uploads)
+    for upload in uploads:
+        check_upload(upload)
+    return text, uploads
+
+
 def _kind_of(content_type: str) -> str:
     major = content_type.split("/")[0]
     return {"image": "image", "video": "video", "audio": "audio"}.get(major, "file")
@@ -218,11 +229,7 @@ def send_reply(
     uploads: list[UploadedFile] | None = None, sender_type: str = Message.Sender.AGENT,
 ) -> Message:
     """Store the reply as pending together with its delivery job; the worker sends it."""
-    check_can_act(actor, conversation)
-    uploads = uploads or []
-    text = _clean_text(text, required=not uploads)
-    for upload in uploads:
-        check_upload(upload)
+    text, uploads = _check_outgoing(actor, conversation, text, uploads)
     now = timezone.now()
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -255,11 +262,7 @@ def send_reply(
 def add_note(*, conversation: Conversation, actor: User, text: str,
              uploads: list[UploadedFile] | None = None) -> Message:
     """A private note: seen by agents only, never sent to the customer."""
-    check_can_act(actor, conversation)
-    uploads = uploads or []
-    text = _clean_text(text, required=not uploads)
-    for upload in uploads:
-        check_upload(upload)
+    text, uploads = _check_outgoing(actor, conversation, text, uploads)
     with transaction.atomic():
         message = Message.objects.create(
             conversation=conversation, channel_id=conversation.channel_id,
