@@ -47,6 +47,7 @@ class Application:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self.stop = asyncio.Event()  # fresh per server start: a second start must not see the old stop
                 if os.environ.get("RUAMCHAT_SERVE_WORKER") == "1":
                     from ruamchat.jobs.worker import run_in_loop
 

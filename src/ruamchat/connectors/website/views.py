@@ -24,7 +24,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from ruamchat.connectors.models import Channel
 from ruamchat.connectors.website import actions, selectors
@@ -65,7 +65,7 @@ def _loader_source(mtime: float) -> str:
     return LOADER_FILE.read_text(encoding="utf-8")
 
 
-@require_GET
+@require_safe
 def loader(request: HttpRequest, key: str) -> HttpResponse:
     """The script a website embeds: a chat bubble that opens the chat page in an iframe."""
     channel = selectors.website_channel(key)
@@ -97,7 +97,7 @@ def _frame_strings(limit: int) -> dict[str, str]:
         "sent": _("Sent"),
         "notSent": _("Not sent"),
         "retry": _("Try again"),
-        "remove": _("Remove"),
+        "remove": _("Dismiss"),
         "you": _("You"),
         "team": _("Support team"),
         "online": _("Online"),
@@ -114,7 +114,7 @@ def _frame_strings(limit: int) -> dict[str, str]:
 
 
 @xframe_options_exempt
-@require_GET
+@require_safe
 def frame(request: HttpRequest, key: str) -> HttpResponse:
     """The chat itself, inside the iframe the loader adds to any website (so any site may frame it)."""
     channel = _channel_or_404(key)
@@ -184,7 +184,7 @@ def upload(request: HttpRequest, key: str) -> JsonResponse:
     return JsonResponse({"id": message.pk, "message": serialize_for_visitor(message)})
 
 
-@require_GET
+@require_safe
 def attachment(request: HttpRequest, signed: str) -> FileResponse:
     """A file of a public message, by the signed link the widget was given (never a private note's)."""
     try:
@@ -210,7 +210,7 @@ def attachment(request: HttpRequest, signed: str) -> FileResponse:
     return response
 
 
-@require_GET
+@require_safe
 def demo(request: HttpRequest, key: str) -> HttpResponse:
     """A pretend shop website that embeds the widget, as a customer's site would."""
     channel = _channel_or_404(key)

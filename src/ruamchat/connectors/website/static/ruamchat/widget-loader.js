@@ -108,7 +108,7 @@
     var parts = rule.split(": ");
     host.style.setProperty(parts[0], parts[1], "important");
   });
-  var root = host.attachShadow ? host.attachShadow({ mode: "closed" }) : host;
+  var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
 
   if (root !== host && "adoptedStyleSheets" in root && typeof CSSStyleSheet === "function") {
     var sheet = new CSSStyleSheet();
