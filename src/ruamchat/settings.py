@@ -21,7 +21,6 @@ RUAMCHAT_PUBLIC_URL = CONFIG.public_url
 CSRF_TRUSTED_ORIGINS = [CONFIG.public_url]
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ruamchat.inbox import actions
 from ruamchat.inbox.models import Conversation, Event, Message
@@ -148,6 +148,7 @@ def test_empty_and_oversized_replies_are_refused(conversation: Any, agent: Any) 
     assert conversation.messages.filter(direction="out").count() == 0
 
 
+@translation.override("en")
 def test_upload_type_and_size_are_limited(conversation: Any, agent: Any, settings: Any) -> None:
     exe = SimpleUploadedFile("virus.exe", b"MZ...", content_type="application/x-msdownload")
     with pytest.raises(ValidationError, match="cannot be sent"):

@@ -212,7 +212,7 @@ def test_retry_puts_a_failed_message_back_in_the_queue(agent_client: Client, age
 def test_state_partial_has_header_and_side_panel(agent_client: Client, conversation: Any) -> None:
     html = agent_client.get(f"/inbox/c/{conversation.pk}/state", **HTMX).content.decode()
     assert html.lstrip().startswith('<header id="conv-header"')
-    assert 'id="conv-side"' in html and "Conversation started on website" in html
+    assert 'id="conv-side"' in html and "Conversation started on Website chat" in html
 
 
 def _upload(agent_client: Client, conversation: Any, name: str, content: bytes, content_type: str) -> Any:

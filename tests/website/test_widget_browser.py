@@ -133,7 +133,8 @@ def test_widget_rejects_an_overlong_message_in_the_browser(
         frame.locator("#rc-input").fill("ก" * 5001)
         expect(frame.locator("#rc-counter")).to_have_text("5001 / 5000")
         frame.locator("#rc-input").press("Enter")
-        expect(frame.locator("#rc-notice")).to_have_text("Your message is too long: at most 5000 characters.")
+        # the demo page embeds the widget with data-lang="th"
+        expect(frame.locator("#rc-notice")).to_have_text("ข้อความยาวเกินไป พิมพ์ได้ไม่เกิน 5000 ตัวอักษร")
         expect(frame.locator("#rc-input")).to_have_value("ก" * 5001)  # nothing typed is lost
         assert not Message.objects.exists()
     finally:

@@ -153,7 +153,7 @@ def test_upload_needs_a_valid_visitor_token_and_no_csrf(website: Any) -> None:
         "file": SimpleUploadedFile("a.png", PNG, content_type="image/png"),
     })
     assert response.status_code == 400
-    assert "not valid" in response.json()["error"]
+    assert "ใช้ไม่ได้" in response.json()["error"]  # Thai, the default language
     assert not Message.objects.exists()
 
 

@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from ruamchat.accounts.selectors import agent_names, all_teams
+from ruamchat.connectors import registry
 from ruamchat.inbox.models import Conversation, Event
 from ruamchat.web.templatetags.ruamchat_ui import rc_full
 
@@ -28,6 +29,13 @@ def _status_label(value: Any) -> str:
         return str(Conversation.Status(value).label)
     except ValueError:
         return str(value)
+
+
+def _channel_label(kind: Any) -> str:
+    try:
+        return _(registry.get(str(kind)).label)  # "แชทบนเว็บไซต์", not "website"
+    except LookupError:
+        return str(kind or "-")
 
 
 def _priority_label(value: Any) -> str:
@@ -66,7 +74,7 @@ def _sentence(event: Event, names: _Names) -> str:
     kind = event.kind
     if kind == Event.Kind.CREATED:
         return _("Conversation started on %(channel)s, for %(team)s") % {
-            "channel": data.get("channel") or "-", "team": names.team(data.get("team_id"))}
+            "channel": _channel_label(data.get("channel")), "team": names.team(data.get("team_id"))}
     if kind == Event.Kind.REOPENED:
         if event.actor_id:
             return _("%(actor)s reopened the conversation") % {"actor": actor}

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.core import signing
+from django.utils.translation import gettext_noop
 
 from ruamchat.connectors.base import (
     InboundMessage,
@@ -61,7 +62,7 @@ def serialize_for_visitor(message: Message) -> dict[str, Any]:
 
 class WebsiteConnector:
     kind = "website"
-    label = "Website chat"
+    label = gettext_noop("Website chat")  # translated where shown
     event_types = frozenset({"message"})
 
     def verify(self, channel: Channel, request: RawRequest) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -17,6 +18,7 @@ from ruamchat.connectors.website.connector import serialize_for_visitor, visitor
 from ruamchat.realtime import events as rt
 
 MAX_FRAME_BYTES = 64 * 1024
+T = TypeVar("T")
 
 
 class WidgetConsumer(AsyncJsonWebsocketConsumer):
@@ -85,7 +87,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(client_id, "malformed", self._t("The message could not be read."))
             return
         try:
-            message = await database_sync_to_async(actions.receive_visitor_message)(
+            message = await database_sync_to_async(self._in_language(actions.receive_visitor_message))(
                 channel=self.channel_obj, visitor_token=self.visitor_token, client_id=client_id, text=text,
                 language=self.language, page_url=str(content.get("page_url") or ""),
             )
@@ -96,7 +98,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
 
     async def identify(self, content: dict[str, Any]) -> None:
         try:
-            await database_sync_to_async(actions.identify_visitor)(
+            await database_sync_to_async(self._in_language(actions.identify_visitor))(
                 channel=self.channel_obj, visitor_token=self.visitor_token,
                 name=str(content.get("name") or ""), email=str(content.get("email") or ""),
             )
@@ -113,6 +115,15 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
 
     async def send_error(self, client_id: str, code: str, message: str) -> None:
         await self.send_json({"type": "error", "client_id": client_id, "code": code, "message": message})
+
+    def _in_language(self, action: Callable[..., T]) -> Callable[..., T]:
+        """Run an action in the visitor's language, so its validation messages are in it too."""
+
+        def run(*args: Any, **kwargs: Any) -> T:
+            with translation.override(self.language):
+                return action(*args, **kwargs)
+
+        return run
 
     def _t(self, text: str) -> str:
         with translation.override(self.language):

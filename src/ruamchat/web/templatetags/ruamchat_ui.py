@@ -13,10 +13,21 @@ from django.utils import timezone, translation
 from django.utils.dates import MONTHS_AP
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 register = template.Library()
 
 PRIORITY_CLASSES = {0: "urgent", 1: "high", 2: "normal", 3: "low"}
+
+# Django's own Thai catalogue lacks timesince's units, so ours carries them ("5 นาที", not "5 minutes").
+WAITING_UNITS: dict[str, Any] = {  # lazy: translated when used
+    "year": ngettext_lazy("%(num)d year", "%(num)d years", "num"),
+    "month": ngettext_lazy("%(num)d month", "%(num)d months", "num"),
+    "week": ngettext_lazy("%(num)d week", "%(num)d weeks", "num"),
+    "day": ngettext_lazy("%(num)d day", "%(num)d days", "num"),
+    "hour": ngettext_lazy("%(num)d hour", "%(num)d hours", "num"),
+    "minute": ngettext_lazy("%(num)d minute", "%(num)d minutes", "num"),
+}
 
 
 def _year(value: datetime) -> int:
@@ -56,7 +67,7 @@ def rc_waiting(value: datetime | None) -> str:
         return ""
     if (timezone.now() - value).total_seconds() < 60:
         return _("Waiting under a minute")
-    return _("Waiting %(duration)s") % {"duration": timesince(value, depth=1)}
+    return _("Waiting %(duration)s") % {"duration": timesince(value, time_strings=WAITING_UNITS, depth=1)}
 
 
 @register.filter
