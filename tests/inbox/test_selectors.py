@@ -6,7 +6,7 @@ import pytest
 
 from ruamchat.accounts.actions import update_team
 from ruamchat.inbox import actions
-from ruamchat.inbox.selectors import QueueFilter, can_view, queue_counts, queue_page
+from ruamchat.inbox.selectors import QueueFilter, can_view, queue_counts, queue_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +23,11 @@ def test_agents_see_their_teams_and_supervisors_see_everything(
     other = actions.transfer(conversation=other, actor=supervisor, team=support_team, reason="เรื่องเทคนิค")
     support_agent = make_agent(teams=[support_team])
 
-    assert ids(queue_page(agent, QueueFilter(queue="unassigned"))) == [mine.pk]
-    assert ids(queue_page(support_agent, QueueFilter(queue="unassigned"))) == [other.pk]
-    assert set(ids(queue_page(supervisor, QueueFilter(queue="all")))) == {mine.pk, other.pk}
-    assert ids(queue_page(agent, QueueFilter(queue="all"))) == [mine.pk]  # "all" never widens an agent's view
-    assert ids(queue_page(agent, QueueFilter(queue=f"team:{support_team.pk}"))) == []
+    assert ids(queue_rows(agent, QueueFilter(queue="unassigned"))) == [mine.pk]
+    assert ids(queue_rows(support_agent, QueueFilter(queue="unassigned"))) == [other.pk]
+    assert set(ids(queue_rows(supervisor, QueueFilter(queue="all")))) == {mine.pk, other.pk}
+    assert ids(queue_rows(agent, QueueFilter(queue="all"))) == [mine.pk]  # "all" never widens an agent's view
+    assert ids(queue_rows(agent, QueueFilter(queue=f"team:{support_team.pk}"))) == []
     assert not can_view(agent, other)
 
 
@@ -49,7 +49,7 @@ def test_queue_is_ordered_by_priority_then_longest_waiting(visitor_says: Any, ag
     actions.assign(conversation=answered, actor=agent, assignee=None)
     urgent = visitor_says("ไฟไหม้!", visitor="visitor-urg-aaaaaaaaaaaaaaaaaa").conversation
     actions.change_priority(conversation=urgent, actor=agent, priority=0)
-    order = ids(queue_page(agent, QueueFilter(queue="unassigned")))
+    order = ids(queue_rows(agent, QueueFilter(queue="unassigned")))
     assert order == [urgent.pk, old.pk, new.pk, answered.pk]  # nobody waiting on us goes last
 
 
@@ -59,11 +59,11 @@ def test_filters_and_counts(visitor_says: Any, agent: Any, team: Any) -> None:
     actions.tag(conversation=a, actor=agent, name="vip")
     actions.claim(conversation=b, actor=agent)
     actions.change_status(conversation=b, actor=agent, status="pending")
-    assert ids(queue_page(agent, QueueFilter(queue="unassigned", tag="vip"))) == [a.pk]
-    assert ids(queue_page(agent, QueueFilter(queue="mine", status="pending"))) == [b.pk]
-    assert ids(queue_page(agent, QueueFilter(queue="mine", status="open"))) == []
-    assert ids(queue_page(agent, QueueFilter(queue=f"team:{team.pk}", status="active"))) == [a.pk, b.pk]
-    assert ids(queue_page(agent, QueueFilter(queue="unassigned", search=f"#{a.pk}"))) == [a.pk]
+    assert ids(queue_rows(agent, QueueFilter(queue="unassigned", tag="vip"))) == [a.pk]
+    assert ids(queue_rows(agent, QueueFilter(queue="mine", status="pending"))) == [b.pk]
+    assert ids(queue_rows(agent, QueueFilter(queue="mine", status="open"))) == []
+    assert ids(queue_rows(agent, QueueFilter(queue=f"team:{team.pk}", status="active"))) == [a.pk, b.pk]
+    assert ids(queue_rows(agent, QueueFilter(queue="unassigned", search=f"#{a.pk}"))) == [a.pk]
     counts = queue_counts(agent, [team])
     assert counts == {"mine": 0, "unassigned": 1, f"team:{team.pk}": 1}
 

@@ -105,3 +105,21 @@ def test_user_text_is_escaped_in_the_list_and_the_conversation(agent_client: Cli
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     html = agent_client.get(f"/inbox/c/{conversation.pk}/").content.decode()
     assert "&lt;b onmouseover=alert(2)&gt;Mallory&lt;/b&gt;" in html
+
+
+def test_a_long_queue_is_paged_and_every_conversation_is_reachable(
+    agent_client: Client, visitor_says: Any
+) -> None:
+    import re
+
+    created = {visitor_says(f"ลูกค้าคนที่ {n}", visitor=f"visitor-page-{n:04d}-aaaaaaaaaaaa").conversation_id
+               for n in range(30)}
+    first = agent_client.get("/inbox/?queue=unassigned").content.decode()
+    shown = set(map(int, re.findall(r'data-conversation-id="(\d+)"', first)))
+    assert len(shown) == 25 and 'rel="next"' in first and 'rel="prev"' not in first
+    second = agent_client.get("/inbox/?queue=unassigned&page=2").content.decode()
+    rest = set(map(int, re.findall(r'data-conversation-id="(\d+)"', second)))
+    assert len(rest) == 5 and 'rel="prev"' in second and 'rel="next"' not in second
+    assert shown | rest == created and not shown & rest
+    # the queue tabs start a queue from its first page again
+    assert "page=2" not in re.search(r'<nav[^>]*queue[^>]*>.*?</nav>', second, re.S).group(0)  # type: ignore[union-attr]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from ruamchat.accounts.models import AgentProfile, ApiToken, Team
 
@@ -23,6 +23,15 @@ def team_ids_of(user: AnyUser) -> set[int]:
     if not user.is_authenticated:
         return set()
     return set(Team.objects.filter(members__user_id=user.pk).values_list("id", flat=True))
+
+
+def visible_team_ids(user: AnyUser) -> set[int]:
+    """The teams whose conversations an agent sees: their own and those opened to all, in one query."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Team.objects.filter(Q(members__user_id=user.pk) | Q(open_to_all=True)).values_list("id", flat=True)
+    )
 
 
 def teams_for(user: AnyUser) -> QuerySet[Team]:

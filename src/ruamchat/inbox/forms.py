@@ -39,6 +39,7 @@ class QueueFilterForm(forms.Form):
                                      empty_label=_("Any channel"))
     tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
 
     def to_filter(self) -> QueueFilter:
         """The filter asked for; a value that does not parse falls back to its default."""
@@ -53,6 +54,7 @@ class QueueFilterForm(forms.Form):
             channel_id=channel.pk if channel is not None else None,
             tag=(data.get("tag") or "").strip().lower(),
             search=(data.get("q") or "").strip(),
+            page=data.get("page") or 1,
         )
 
 

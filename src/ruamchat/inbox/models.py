@@ -76,13 +76,14 @@ class Conversation(models.Model):
         indexes = [
             # The queue order: priority, then who has waited longest. ASC puts NULLs last on PostgreSQL,
             # matching QUEUE_ORDER (SQLite cannot index NULLS LAST; it sorts the small open set instead).
+            # The included column makes an agent's queue counts (team OR assignee) index-only scans.
             models.Index(
                 F("status"), F("team"), F("priority"), F("waiting_since"), F("id"),
-                name="conv_team_queue",
+                name="conv_team_queue", include=["assignee"],
             ),
             models.Index(
                 F("status"), F("assignee"), F("priority"), F("waiting_since"), F("id"),
-                name="conv_assignee_queue",
+                name="conv_assignee_queue", include=["team"],
             ),
             models.Index(
                 F("status"), F("priority"), F("waiting_since"), F("id"),

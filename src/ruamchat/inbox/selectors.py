@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, Q, QuerySet
 
-from ruamchat.accounts.selectors import open_team_ids, profile_for, team_ids_of
+from ruamchat.accounts.selectors import open_team_ids, profile_for, team_ids_of, visible_team_ids
 from ruamchat.contacts.models import Contact
 from ruamchat.inbox.models import Attachment, CannedResponse, Conversation, Event, Message
 
@@ -24,8 +24,7 @@ def visibility_filter(user: AnyUser) -> Q | None:
         return Q(pk__in=[])
     if profile_for(user).sees_everything:
         return None
-    teams = team_ids_of(user) | open_team_ids()
-    return Q(team_id__in=teams) | Q(assignee_id=user.pk)
+    return Q(team_id__in=visible_team_ids(user)) | Q(assignee_id=user.pk)
 
 
 def visible_conversations(user: AnyUser) -> QuerySet[Conversation]:
@@ -64,10 +63,14 @@ class QueueFilter:
     channel_id: int | None = None
     tag: str = ""
     search: str = ""
+    page: int = 1
 
 
-def queue_conversations(user: AnyUser, flt: QueueFilter) -> QuerySet[Conversation]:
-    qs = visible_conversations(user)
+def queue_conversations(
+    user: AnyUser, flt: QueueFilter, visible: QuerySet[Conversation] | None = None
+) -> QuerySet[Conversation]:
+    """``visible`` lets a page that also counts the queues work out visibility once."""
+    qs = visible_conversations(user) if visible is None else visible
     if flt.queue == "mine":
         qs = qs.filter(assignee_id=user.pk)
     elif flt.queue == "unassigned":
@@ -100,29 +103,51 @@ def queue_conversations(user: AnyUser, flt: QueueFilter) -> QuerySet[Conversatio
     return qs.order_by(*QUEUE_ORDER)
 
 
-def queue_page(user: AnyUser, flt: QueueFilter, limit: int = 50) -> list[Conversation]:
+LIST_FIELDS = (
+    "id", "status", "priority", "waiting_since", "last_message_at", "last_message_preview", "assignee_id",
+    "team_id", "contact__id", "contact__name", "contact__email", "contact__phone", "channel__id", "channel__name",
+    "channel__kind",
+)
+
+
+PAGE_SIZE = 25
+
+
+def queue_rows(
+    user: AnyUser, flt: QueueFilter, limit: int = PAGE_SIZE, visible: QuerySet[Conversation] | None = None
+) -> list[Conversation]:
+    """Page ``flt.page`` of the queue as the agent's list shows it, with only the columns a row needs
+    (the page is read all day). Asks for one row more than ``limit`` so the caller knows a next page exists."""
+    start = (max(flt.page, 1) - 1) * limit
     return list(
-        queue_conversations(user, flt)
-        .select_related("contact", "channel", "team", "assignee")
-        .prefetch_related("tags")[:limit]
+        queue_conversations(user, flt, visible)
+        .select_related("contact", "channel")
+        .only(*LIST_FIELDS)
+        .prefetch_related("tags")[start:start + limit + 1]
     )
 
 
-def queue_counts(user: AnyUser, teams: list[Any], status: str = "open") -> dict[str, int]:
-    """Open conversations per queue, for the sidebar. One query per queue, each on an index."""
-    base = visible_conversations(user)
+COUNT_CAP = 1000
+
+
+def queue_counts(
+    user: AnyUser, teams: list[Any], status: str = "open", visible: QuerySet[Conversation] | None = None
+) -> dict[str, int]:
+    """Conversations per queue, for the sidebar: one index-only query per queue, counting at most
+    COUNT_CAP (shown as "999+"), so a busy sale day does not slow every page down."""
+    base = (visible_conversations(user) if visible is None else visible).order_by()
     if status == "active":
         base = base.filter(status__in=ACTIVE_STATUSES)
     elif status != "any":
         base = base.filter(status=status)
     counts = {
-        "mine": base.filter(assignee_id=user.pk).count(),
-        "unassigned": base.filter(assignee__isnull=True).count(),
+        "mine": base.filter(assignee_id=user.pk)[:COUNT_CAP].count(),
+        "unassigned": base.filter(assignee__isnull=True)[:COUNT_CAP].count(),
     }
     for team in teams:
-        counts[f"team:{team.pk}"] = base.filter(team_id=team.pk).count()
+        counts[f"team:{team.pk}"] = base.filter(team_id=team.pk)[:COUNT_CAP].count()
     if profile_for(user).sees_everything:
-        counts["all"] = base.count()
+        counts["all"] = base[:COUNT_CAP].count()
     return counts
 
 

@@ -18,11 +18,7 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = request.COOKIES.get("ruamchat_lang", "")
-        user = getattr(request, "user", None)
-        if user is None:
-            from django.contrib.auth import get_user
-
-            user = get_user(request)
+        user = request.user  # after AuthenticationMiddleware: the same user object the view will use
         if user.is_authenticated:
             profile = profile_for(user)
             if profile.pk is not None:
