@@ -221,12 +221,12 @@ def _history_items(history: list[Message], previous_conversation_id: int) -> lis
     return items
 
 
-def _assignable_agents(conversation: Conversation) -> list[AgentProfile]:
+def _assignable_agents(conversation: Conversation, all_agents: list[AgentProfile]) -> list[AgentProfile]:
     """The agents ``inbox.selectors.can_be_assigned`` would accept, without a query per agent."""
     team_id = conversation.team_id
     team_open = team_id is not None and team_id in open_team_ids()
     return [
-        p for p in agents()
+        p for p in all_agents
         if p.sees_everything or team_open or (team_id is not None and any(t.pk == team_id for t in p.teams.all()))
     ]
 
@@ -249,7 +249,7 @@ def _state_context(
         "conversation": conversation,
         "contact": conversation.contact,
         "assignee_name": names.get(conversation.assignee_id or 0, ""),
-        "assignable_agents": _assignable_agents(conversation),
+        "assignable_agents": _assignable_agents(conversation, all_agents),
         "all_agents": all_agents,
         "teams": list(all_teams()),
         "priorities": Conversation.Priority.choices,
