@@ -73,6 +73,7 @@ class Config:
     upload_max_bytes: int
     run_worker_in_process: bool
     secure_cookies: bool
+    db_pool_size: int
 
 
 def load() -> Config:
@@ -93,4 +94,5 @@ def load() -> Config:
         upload_max_bytes=_int("RUAMCHAT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
         run_worker_in_process=_bool("RUAMCHAT_WORKER_IN_PROCESS", True),
         secure_cookies=_bool("RUAMCHAT_SECURE_COOKIES", False),
+        db_pool_size=_int("RUAMCHAT_DB_POOL_SIZE", 10),
     )

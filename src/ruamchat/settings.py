@@ -89,7 +89,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a live server thread in the browser tests shares the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(CONFIG.data_dir / "test.sqlite3")}
 else:
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A process-wide connection pool (psycopg_pool): safe under ASGI, where persistent per-thread
+    # connections are not, and it saves a PostgreSQL connection set-up on every request.
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "pool": {"min_size": 1, "max_size": CONFIG.db_pool_size, "timeout": 10},
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite ignores INCLUDE columns of covering indexes (PostgreSQL uses them); that is fine.

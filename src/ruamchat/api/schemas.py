@@ -7,13 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from django.conf import settings
 from ninja import Field, Schema
 from pydantic import PlainSerializer, field_validator
 
 from ruamchat.accounts.models import AgentProfile
 from ruamchat.accounts.selectors import profile_for
 from ruamchat.connectors.models import Channel
+from ruamchat.connectors.selectors import embed_snippet, webhook_url
 from ruamchat.core import secrets as secret_box
 from ruamchat.inbox.models import Attachment, Conversation, Message
 
@@ -388,13 +388,11 @@ class ChannelOut(ChannelRef):
 
     @staticmethod
     def resolve_webhook_url(obj: Channel) -> str:
-        return f"{settings.RUAMCHAT_PUBLIC_URL}/hooks/{obj.kind}/{obj.key}/"
+        return webhook_url(obj)
 
     @staticmethod
     def resolve_embed_snippet(obj: Channel) -> str | None:
-        if obj.kind != "website":
-            return None
-        return f'<script src="{settings.RUAMCHAT_PUBLIC_URL}/widget/{obj.key}.js" async></script>'
+        return embed_snippet(obj)
 
 
 class ChannelIn(Schema):

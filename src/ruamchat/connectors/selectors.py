@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from ruamchat.connectors.models import Channel
@@ -13,3 +14,15 @@ def all_channels() -> QuerySet[Channel]:
 
 def get_channel(channel_id: int) -> Channel | None:
     return all_channels().filter(pk=channel_id).first()
+
+
+def webhook_url(channel: Channel) -> str:
+    """Where the provider posts this channel's events (pasted into the provider's console)."""
+    return f"{settings.RUAMCHAT_PUBLIC_URL}/hooks/{channel.kind}/{channel.key}/"
+
+
+def embed_snippet(channel: Channel) -> str | None:
+    """The script tag a website pastes to show the chat bubble (website channels only)."""
+    if channel.kind != "website":
+        return None
+    return f'<script src="{settings.RUAMCHAT_PUBLIC_URL}/widget/{channel.key}.js" async></script>'

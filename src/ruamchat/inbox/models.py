@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
@@ -224,8 +225,12 @@ class Event(models.Model):
         super().save(*args, **kwargs)
 
 
+# Not a SlugField: Thai vowel and tone marks are combining characters that \w (and so slugs) refuse.
+shortcut_validator = RegexValidator(r"^[^\s/]+$", _("A shortcut is one word, without spaces or '/'."))
+
+
 class CannedResponse(models.Model):
-    shortcut = models.SlugField(_("shortcut"), max_length=50, unique=True, allow_unicode=True)
+    shortcut = models.CharField(_("shortcut"), max_length=50, unique=True, validators=[shortcut_validator])
     title = models.CharField(_("title"), max_length=120)
     text = models.TextField(_("text"))
     team = models.ForeignKey(

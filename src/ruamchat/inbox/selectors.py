@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 
 from ruamchat.accounts.selectors import open_team_ids, profile_for, team_ids_of, visible_team_ids
@@ -140,15 +141,26 @@ def queue_counts(
         base = base.filter(status__in=ACTIVE_STATUSES)
     elif status != "any":
         base = base.filter(status=status)
-    counts = {
-        "mine": base.filter(assignee_id=user.pk)[:COUNT_CAP].count(),
-        "unassigned": base.filter(assignee__isnull=True)[:COUNT_CAP].count(),
-    }
+    queues = {"mine": base.filter(assignee_id=user.pk), "unassigned": base.filter(assignee__isnull=True)}
     for team in teams:
-        counts[f"team:{team.pk}"] = base.filter(team_id=team.pk)[:COUNT_CAP].count()
+        queues[f"team:{team.pk}"] = base.filter(team_id=team.pk)
     if profile_for(user).sees_everything:
-        counts["all"] = base[:COUNT_CAP].count()
-    return counts
+        queues["all"] = base
+    return _capped_counts(queues)
+
+
+def _capped_counts(queues: dict[str, QuerySet[Conversation]]) -> dict[str, int]:
+    """Every queue's capped count in one round trip: SELECT (SELECT COUNT(*) FROM (… LIMIT n)), …"""
+    parts: list[str] = []
+    params: list[Any] = []
+    for qs in queues.values():
+        sql, qs_params = qs.values("pk")[:COUNT_CAP].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS q{len(parts)})")
+        params.extend(qs_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {key: int(value) for key, value in zip(queues, row, strict=True)}
 
 
 def get_conversation(user: AnyUser, conversation_id: int) -> Conversation | None:

@@ -1,0 +1,76 @@
+"""Administration of teams and agents. Saves go through the accounts actions, like everywhere else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from ruamchat.accounts import actions
+from ruamchat.accounts.models import AgentProfile, ApiToken, Team
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "open_to_all")
+    list_filter = ("kind", "open_to_all")
+    search_fields = ("name",)
+
+    def save_model(self, request: HttpRequest, obj: Team, form: Any, change: bool) -> None:
+        actor = request.user if isinstance(request.user, User) else None
+        if change:
+            actions.update_team(actor=actor, team=obj, name=obj.name, kind=obj.kind, open_to_all=obj.open_to_all)
+        else:
+            created = actions.create_team(actor=actor, name=obj.name, kind=obj.kind, open_to_all=obj.open_to_all)
+            obj.pk = created.pk
+
+
+class AgentProfileInline(admin.StackedInline):
+    model = AgentProfile
+    can_delete = False
+    fields = ("display_name", "role", "teams", "capacity", "language")
+    filter_horizontal = ("teams",)
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AgentUserAdmin(UserAdmin):
+    """Django's user admin with the agent profile (role, teams, language) on the same page."""
+
+    inlines = [AgentProfileInline]
+    list_display = ("username", "email", "agent_role", "is_active")
+
+    @admin.display(description=AgentProfile._meta.get_field("role").verbose_name)
+    def agent_role(self, obj: User) -> str:
+        profile = AgentProfile.objects.filter(user=obj).first()
+        return profile.get_role_display() if profile else "-"
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        for profile in AgentProfile.objects.filter(user=form.instance):
+            # keep Django's staff/superuser flags in step with the agent role, as the actions do
+            actions.update_agent(actor=None, profile=profile, role=profile.role)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created with `ruamchat token create`; here they can only be seen and revoked."""
+
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    exclude = ("digest",)
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        for token in queryset:
+            actions.revoke_api_token(token=token)
