@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ruamchat.accounts.actions import check_admin
 from ruamchat.accounts.models import Team
 from ruamchat.connectors import registry
-from ruamchat.connectors.base import RawEvent, RawRequest, UnknownEventType
+from ruamchat.connectors.base import (
+    ContactStatusChange,
+    Inbound,
+    InboundMessage,
+    MessageWithdrawn,
+    RawEvent,
+    RawRequest,
+    ThreadEvent,
+    UnknownEventType,
+)
 from ruamchat.connectors.models import Channel, InboundEvent
-from ruamchat.inbox.actions import receive_message
+from ruamchat.contacts.actions import apply_profile
+from ruamchat.contacts.models import Identity
+from ruamchat.inbox.actions import (
+    attachments_to_fetch,
+    mark_attachment_unavailable,
+    receive_message,
+    record_contact_status,
+    record_thread_event,
+    store_fetched_attachment,
+    withdraw_message,
+)
+from ruamchat.inbox.models import Attachment
 from ruamchat.jobs import queue
 
 logger = logging.getLogger("ruamchat.connectors")
@@ -29,6 +51,7 @@ def create_channel(
     check_admin(actor)
     if kind not in registry.kinds():
         raise ValidationError({"kind": _("Unknown channel kind: %(kind)s") % {"kind": kind}})
+    _check_settings(kind, config or {}, secrets or {})
     channel = Channel(kind=kind, name=name.strip(), default_team=default_team, config=config or {})
     channel.set_secrets(secrets or {})
     channel.full_clean()
@@ -51,11 +74,19 @@ def update_channel(
         channel.config = {**channel.config, **config}
     if secrets:
         channel.set_secrets({**channel.secrets, **{k: v for k, v in secrets.items() if v}})
+    _check_settings(channel.kind, channel.config, channel.secrets)
     if is_active is not None:
         channel.is_active = is_active
     channel.full_clean()
     channel.save()
     return channel
+
+
+def _check_settings(kind: str, config: dict[str, Any], secrets: dict[str, Any]) -> None:
+    validate = getattr(registry.get(kind), "validate_settings", None)
+    errors = validate(config, secrets) if validate is not None else {}
+    if errors:
+        raise ValidationError(errors)
 
 
 def store_raw_events(*, channel: Channel, events: list[RawEvent]) -> list[InboundEvent]:
@@ -85,20 +116,79 @@ def accept_webhook(*, channel: Channel, request: RawRequest) -> list[InboundEven
     return store_raw_events(channel=channel, events=connector.split(channel, request))
 
 
+PROFILE_REFRESH = timedelta(days=1)
+
+
 def process_inbound_event(*, event_id: int) -> None:
     event = InboundEvent.objects.select_related("channel", "channel__default_team").filter(pk=event_id).first()
     if event is None or event.status == InboundEvent.Status.PROCESSED:
         return
-    connector = registry.get(event.channel.kind)
+    channel = event.channel
+    connector = registry.get(channel.kind)
     try:
-        inbound = connector.parse(event.channel, event)
+        items = connector.parse(channel, event)
     except UnknownEventType as exc:
-        logger.info("ignored %s event %s: %s", event.channel.kind, event.provider_event_id, exc)
+        logger.info("ignored %s event %s: %s", channel.kind, event.provider_event_id, exc)
         _finish(event, InboundEvent.Status.IGNORED, str(exc))
         return
-    for item in inbound:
-        receive_message(channel=event.channel, inbound=item)
+    for item in items:
+        _apply(channel, item)
     _finish(event, InboundEvent.Status.PROCESSED, "")
+
+
+def _apply(channel: Channel, item: Inbound) -> None:
+    if isinstance(item, InboundMessage):
+        message = receive_message(channel=channel, inbound=item)
+        with transaction.atomic():
+            for attachment in attachments_to_fetch(message):
+                queue.enqueue("connectors.fetch_attachment", attachment_id=attachment.pk)
+            _schedule_profile_refresh(channel, item.external_user_id)
+    elif isinstance(item, ContactStatusChange):
+        record_contact_status(channel=channel, external_id=item.external_user_id, status=item.status)
+        _schedule_profile_refresh(channel, item.external_user_id)
+    elif isinstance(item, MessageWithdrawn):
+        withdraw_message(channel=channel, provider_message_id=item.provider_message_id)
+    elif isinstance(item, ThreadEvent):
+        record_thread_event(channel=channel, thread_id=item.thread_id, kind=item.kind,
+                            member_ids=list(item.member_ids))
+
+
+def _schedule_profile_refresh(channel: Channel, external_id: str) -> None:
+    """Ask the provider who the customer is the first time, then at most once a day — never per message.
+
+    The time is set when the refresh is queued, so a failing provider is asked again tomorrow, not in a loop."""
+    now = timezone.now()
+    due = Identity.objects.filter(channel=channel, external_id=external_id).filter(
+        Q(profile_refreshed_at__isnull=True) | Q(profile_refreshed_at__lt=now - PROFILE_REFRESH)
+    )
+    identity_id = due.values_list("pk", flat=True).first()
+    if identity_id is not None and Identity.objects.filter(pk=identity_id).filter(
+        Q(profile_refreshed_at__isnull=True) | Q(profile_refreshed_at__lt=now - PROFILE_REFRESH)
+    ).update(profile_refreshed_at=now):
+        queue.enqueue("connectors.refresh_profile", identity_id=identity_id)
+
+
+def refresh_profile(*, identity_id: int) -> None:
+    identity = Identity.objects.select_related("channel", "contact").filter(pk=identity_id).first()
+    if identity is None:
+        return
+    info = registry.get(identity.channel.kind).fetch_profile(identity.channel, identity.external_id)
+    if info is not None:
+        apply_profile(identity=identity, display_name=info.display_name, picture_url=info.picture_url,
+                      language=info.language)
+
+
+def fetch_attachment(*, attachment_id: int) -> None:
+    attachment = Attachment.objects.select_related("message__channel").filter(pk=attachment_id).first()
+    if attachment is None or attachment.file or not attachment.data.get("fetch"):
+        return
+    channel = attachment.message.channel
+    fetched = registry.get(channel.kind).fetch_attachment(channel, attachment.data["fetch"])
+    if fetched is None:
+        mark_attachment_unavailable(attachment_id=attachment_id, reason="gone")
+        return
+    store_fetched_attachment(attachment_id=attachment_id, content=fetched.content,
+                             content_type=fetched.content_type, filename=fetched.filename)
 
 
 def mark_inbound_failed(*, event_id: int, error: str) -> None:

@@ -47,6 +47,9 @@ class InboundAttachment:
     content: bytes | None = None
     url: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    #: an opaque reference the connector's ``fetch_attachment`` understands: the content is downloaded
+    #: by a job after the message is stored, so a slow or not-yet-ready file never holds a message back
+    fetch_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,53 @@ class InboundMessage:
     sender_language: str = ""
     subject: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: a group chat (LINE group or room …): the conversation belongs to the thread, and
+    #: ``external_user_id`` / ``sender_name`` say which member wrote
+    thread_id: str = ""
+    thread_name: str = ""
+
+
+@dataclass(frozen=True)
+class ContactStatusChange:
+    """The customer followed, unfollowed (blocked) or unblocked the business account."""
+
+    external_user_id: str
+    status: str  # followed | unblocked | unfollowed
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MessageWithdrawn:
+    """The customer took a message back (LINE's unsend): its content must no longer be shown."""
+
+    provider_message_id: str
+
+
+@dataclass(frozen=True)
+class ThreadEvent:
+    """Something happened in a group chat: the account joined or left, members joined or left."""
+
+    thread_id: str
+    kind: str  # joined | left | member_joined | member_left
+    member_ids: tuple[str, ...] = ()
+
+
+Inbound = InboundMessage | ContactStatusChange | MessageWithdrawn | ThreadEvent
+
+
+@dataclass(frozen=True)
+class ProfileInfo:
+    display_name: str = ""
+    picture_url: str = ""
+    language: str = ""
+    status_message: str = ""
+
+
+@dataclass(frozen=True)
+class FetchedContent:
+    content: bytes
+    content_type: str = ""
+    filename: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,8 +144,29 @@ class Connector(Protocol):
     def split(self, channel: Channel, request: RawRequest) -> list[RawEvent]:
         """Cut a verified body into events (raise MalformedPayload when it cannot be read)."""
 
-    def parse(self, channel: Channel, event: InboundEvent) -> list[InboundMessage]:
-        """Turn one stored raw event into inbound messages (possibly none, e.g. a follow event)."""
+    def parse(self, channel: Channel, event: InboundEvent) -> list[Inbound]:
+        """Turn one stored raw event into channel-neutral items (possibly none)."""
 
     def send(self, channel: Channel, message: Message) -> SendResult:
         """Deliver an outgoing message; never raises for provider errors, reports them instead."""
+
+    def fetch_attachment(self, channel: Channel, fetch_ref: str) -> FetchedContent | None:
+        """Download content named by an InboundAttachment's ``fetch_ref``; None when it is gone for good.
+        Raise ``ruamchat.jobs.queue.Retry`` when the provider says it is not ready yet."""
+
+    def fetch_profile(self, channel: Channel, external_id: str) -> ProfileInfo | None:
+        """The customer's profile from the provider, or None when the channel has none."""
+
+
+class BaseConnector:
+    """Defaults for the optional parts of the contract."""
+
+    def validate_settings(self, config: dict[str, Any], secrets: dict[str, Any]) -> dict[str, list[str]]:
+        """Problems with a channel's settings, by field name (empty when they are fine)."""
+        return {}
+
+    def fetch_attachment(self, channel: Channel, fetch_ref: str) -> FetchedContent | None:
+        return None
+
+    def fetch_profile(self, channel: Channel, external_id: str) -> ProfileInfo | None:
+        return None

@@ -51,3 +51,20 @@ def update_contact(
     contact.full_clean()
     contact.save()
     return contact
+
+
+def apply_profile(*, identity: Identity, display_name: str = "", picture_url: str = "", language: str = "") -> Identity:
+    """What the provider says about the customer: refreshes the identity, fills the contact's blanks."""
+    identity.display_name = display_name[:200] or identity.display_name
+    identity.profile = {**identity.profile, "picture_url": picture_url, "language": language}
+    identity.profile_refreshed_at = timezone.now()
+    identity.save(update_fields=["display_name", "profile", "profile_refreshed_at"])
+    contact = identity.contact
+    changed = []
+    for field, value in (("name", display_name[:200]), ("avatar_url", picture_url[:500]), ("language", language[:8])):
+        if value and not getattr(contact, field):
+            setattr(contact, field, value)
+            changed.append(field)
+    if changed:
+        contact.save(update_fields=changed)
+    return identity

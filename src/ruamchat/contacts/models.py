@@ -37,6 +37,9 @@ class Identity(models.Model):
     display_name = models.CharField(max_length=200, blank=True)
     profile = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: set while the customer has blocked (unfollowed) the business account on this channel
+    blocked_at = models.DateTimeField(null=True, blank=True)
+    profile_refreshed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("identity")

@@ -162,10 +162,16 @@ def receive_message(*, channel: Channel, inbound: InboundMessage) -> Message:
 
 
 def _receive(channel: Channel, inbound: InboundMessage) -> Message:
-    identity = identify(
-        channel=channel, external_id=inbound.external_user_id, name=inbound.sender_name,
-        email=inbound.sender_email, language=inbound.sender_language,
-    )
+    if inbound.thread_id:
+        # a group chat is one conversation of its own; the member who wrote goes on the message
+        identity = identify(channel=channel, external_id=inbound.thread_id, name=inbound.thread_name)
+        metadata = {**inbound.metadata, "member": {"id": inbound.external_user_id, "name": inbound.sender_name}}
+    else:
+        identity = identify(
+            channel=channel, external_id=inbound.external_user_id, name=inbound.sender_name,
+            email=inbound.sender_email, language=inbound.sender_language,
+        )
+        metadata = inbound.metadata
     now = timezone.now()
     conversation = _current_conversation(identity.pk)
     created = reopened = False
@@ -197,12 +203,13 @@ def _receive(channel: Channel, inbound: InboundMessage) -> Message:
         sender_type=Message.Sender.CONTACT, text=inbound.text[:MAX_TEXT],
         html=sanitize_html(inbound.html) if inbound.html else "",
         provider_message_id=inbound.provider_message_id, status=Message.Status.RECEIVED,
-        metadata=inbound.metadata,
+        metadata=metadata,
     )
     for item in inbound.attachments:
+        data = {**item.data, "fetch": item.fetch_ref} if item.fetch_ref else item.data
         attachment = Attachment(
             message=message, kind=item.kind, filename=item.filename[:255], content_type=item.content_type,
-            external_url=item.url, data=item.data, size=len(item.content or b""),
+            external_url=item.url, data=data, size=len(item.content or b""),
         )
         if item.content is not None:
             attachment.file.save(item.filename or f"{item.kind}", ContentFile(item.content), save=False)
@@ -227,8 +234,12 @@ def _receive(channel: Channel, inbound: InboundMessage) -> Message:
 def send_reply(
     *, conversation: Conversation, actor: User, text: str,
     uploads: list[UploadedFile] | None = None, sender_type: str = Message.Sender.AGENT,
+    quick_replies: list[dict[str, str]] | None = None,
 ) -> Message:
-    """Store the reply as pending together with its delivery job; the worker sends it."""
+    """Store the reply as pending together with its delivery job; the worker sends it.
+
+    ``quick_replies`` ([{"label", "text"}] or [{"label", "data"}]) are offered as buttons where the
+    channel has them (LINE, Messenger); elsewhere they are left out."""
     text, uploads = _check_outgoing(actor, conversation, text, uploads)
     now = timezone.now()
     with transaction.atomic():
@@ -237,6 +248,7 @@ def send_reply(
             conversation=conversation, channel_id=conversation.channel_id,
             direction=Message.Direction.OUTGOING, sender_type=sender_type, sender_user=actor,
             text=text, status=Message.Status.PENDING,
+            metadata={"quick_replies": quick_replies[:13]} if quick_replies else {},
         )
         _store_uploads(message, uploads)
         fields = ["last_message_at", "last_message_preview", "waiting_since", "updated_at"]
@@ -491,6 +503,100 @@ def untag(*, conversation: Conversation, actor: User, name: str) -> None:
         conversation.tags.remove(found)
         _event(conversation, Event.Kind.UNTAGGED, actor, tag=cleaned)
         _publish_conversation(conversation, "tags")
+
+
+# ---------------------------------------------------------------- what else a channel tells us
+
+
+def _latest_conversation(channel: Channel, external_id: str) -> Conversation | None:
+    return (
+        Conversation.objects.filter(identity__channel=channel, identity__external_id=external_id)
+        .order_by("-id").first()
+    )
+
+
+def record_contact_status(*, channel: Channel, external_id: str, status: str) -> None:
+    """Follow, unfollow (block) and unblock: kept on the identity and shown in the timeline."""
+    blocked = status == "unfollowed"
+    with transaction.atomic():
+        identity = identify(channel=channel, external_id=external_id)
+        identity.blocked_at = timezone.now() if blocked else None
+        identity.save(update_fields=["blocked_at"])
+        conversation = _latest_conversation(channel, external_id)
+        if conversation is not None:
+            kind = Event.Kind.CONTACT_UNFOLLOWED if blocked else Event.Kind.CONTACT_FOLLOWED
+            _event(conversation, kind, None, status=status)
+            _publish_conversation(conversation, "contact")
+
+
+def withdraw_message(*, channel: Channel, provider_message_id: str) -> Message | None:
+    """The customer took a message back: keep that it happened, drop what it said."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update().select_related("conversation")
+            .filter(channel=channel, provider_message_id=provider_message_id).first()
+        )
+        if message is None or message.metadata.get("withdrawn"):
+            return message
+        message.text = ""
+        message.html = ""
+        message.metadata = {**message.metadata, "withdrawn": True, "withdrawn_at": timezone.now().isoformat()}
+        message.save(update_fields=["text", "html", "metadata"])
+        for attachment in message.attachments.all():
+            attachment.file.delete(save=False)
+            attachment.delete()
+        _event(message.conversation, Event.Kind.MESSAGE_WITHDRAWN, None, message_id=message.pk)
+        _publish_status(message)
+    return message
+
+
+def record_thread_event(*, channel: Channel, thread_id: str, kind: str, member_ids: list[str]) -> None:
+    """A group chat changed (the account joined or left, members came or went): into its timeline."""
+    with transaction.atomic():
+        conversation = _latest_conversation(channel, thread_id)
+        if conversation is None:
+            return  # nothing was said in the group yet: there is no conversation to show it in
+        _event(conversation, Event.Kind.THREAD_CHANGED, None, change=kind, member_ids=member_ids[:50])
+        _publish_conversation(conversation, "thread")
+
+
+def attachments_to_fetch(message: Message) -> list[Attachment]:
+    return [a for a in message.attachments.all() if a.data.get("fetch") and not a.file]
+
+
+def store_fetched_attachment(
+    *, attachment_id: int, content: bytes, content_type: str = "", filename: str = ""
+) -> None:
+    limit = settings.RUAMCHAT["UPLOAD_MAX_BYTES"]
+    with transaction.atomic():
+        attachment = Attachment.objects.select_for_update().select_related("message__conversation").get(
+            pk=attachment_id)
+        if attachment.file:
+            return
+        data = {k: v for k, v in attachment.data.items() if k != "fetch"}
+        if len(content) > limit:
+            # kept as a note, so the agent knows something was sent and why it is not here
+            attachment.data = {**data, "too_large": len(content)}
+            attachment.size = len(content)
+            attachment.save(update_fields=["data", "size"])
+        else:
+            name = filename or attachment.filename or f"{attachment.kind}-{attachment.pk}"
+            attachment.file.save(name, ContentFile(content), save=False)
+            attachment.filename = attachment.filename or name
+            attachment.content_type = content_type or attachment.content_type
+            attachment.size = len(content)
+            attachment.data = data
+            attachment.save()
+        _publish_status(attachment.message)
+
+
+def mark_attachment_unavailable(*, attachment_id: int, reason: str) -> None:
+    with transaction.atomic():
+        attachment = Attachment.objects.select_for_update().select_related("message__conversation").get(
+            pk=attachment_id)
+        attachment.data = {**{k: v for k, v in attachment.data.items() if k != "fetch"}, "unavailable": reason[:500]}
+        attachment.save(update_fields=["data"])
+        _publish_status(attachment.message)
 
 
 # ---------------------------------------------------------------- canned responses

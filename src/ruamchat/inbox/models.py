@@ -203,6 +203,10 @@ class Event(models.Model):
         UNTAGGED = "untagged", _("Tag removed")
         FIRST_REPLY = "first_reply", _("First reply")
         SEND_FAILED = "send_failed", _("Message could not be sent")
+        CONTACT_FOLLOWED = "contact_followed", _("Customer followed the account")
+        CONTACT_UNFOLLOWED = "contact_unfollowed", _("Customer blocked the account")
+        MESSAGE_WITHDRAWN = "message_withdrawn", _("Customer withdrew a message")
+        THREAD_CHANGED = "thread_changed", _("Group chat changed")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ruamchat.accounts.selectors import agent_names, all_teams
 from ruamchat.connectors import registry
@@ -121,6 +122,26 @@ def _sentence(event: Event, names: _Names) -> str:
         return _("%(actor)s sent the first reply") % {"actor": actor}
     if kind == Event.Kind.SEND_FAILED:
         return _("A message could not be sent: %(error)s") % {"error": data.get("error") or _("unknown error")}
+    if kind == Event.Kind.CONTACT_FOLLOWED:
+        if data.get("status") == "unblocked":
+            return _("The customer unblocked the account: messages reach them again")
+        return _("The customer followed the account")
+    if kind == Event.Kind.CONTACT_UNFOLLOWED:
+        return _("The customer blocked the account: replies will not reach them")
+    if kind == Event.Kind.MESSAGE_WITHDRAWN:
+        return _("The customer withdrew a message")
+    if kind == Event.Kind.THREAD_CHANGED:
+        count = len(data.get("member_ids") or [])
+        change = data.get("change")
+        if change == "joined":
+            return _("The account was added to the group")
+        if change == "left":
+            return _("The account left the group")
+        if change == "member_left":
+            return ngettext("%(count)d member left the group", "%(count)d members left the group", count) % {
+                "count": count}
+        return ngettext("%(count)d member joined the group", "%(count)d members joined the group", count) % {
+            "count": count}
     return str(event.get_kind_display())
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ruamchat.connectors.base import InboundAttachment
+from ruamchat.connectors.base import InboundAttachment, InboundMessage
 from ruamchat.connectors.models import Channel, InboundEvent
 from ruamchat.connectors.registry import get as get_connector
 from ruamchat.connectors.website.connector import visitor_external_id
@@ -64,6 +64,7 @@ def receive_visitor_message(
             defaults={"event_type": "message", "payload": json.dumps(raw, ensure_ascii=False).encode()},
         )
         [inbound] = get_connector(channel.kind).parse(channel, event)
+        assert isinstance(inbound, InboundMessage)  # the widget only ever sends messages
         if uploads:
             inbound = replace(inbound, attachments=tuple(
                 InboundAttachment(

@@ -10,6 +10,8 @@ from django.core import signing
 from django.utils.translation import gettext_noop
 
 from ruamchat.connectors.base import (
+    BaseConnector,
+    Inbound,
     InboundMessage,
     InvalidSignature,
     RawEvent,
@@ -60,7 +62,7 @@ def serialize_for_visitor(message: Message) -> dict[str, Any]:
     }
 
 
-class WebsiteConnector:
+class WebsiteConnector(BaseConnector):
     kind = "website"
     label = gettext_noop("Website chat")  # translated where shown
     event_types = frozenset({"message"})
@@ -72,7 +74,7 @@ class WebsiteConnector:
     def split(self, channel: Channel, request: RawRequest) -> list[RawEvent]:
         return []
 
-    def parse(self, channel: Channel, event: InboundEvent) -> list[InboundMessage]:
+    def parse(self, channel: Channel, event: InboundEvent) -> list[Inbound]:
         data = json.loads(bytes(event.payload))
         if data.get("type") != "message":
             raise UnknownEventType(str(data.get("type")))
