@@ -82,3 +82,17 @@ def test_contact_history_leaves_out_conversations_of_teams_the_agent_cannot_see(
     assert [m.text for m in contact_history(agent, now)] == ["ขอถามเรื่องใหม่ค่ะ"]
     texts = [m.text for m in contact_history(supervisor, now)]
     assert "ลูกค้าขู่ฟ้อง เก็บเป็นความลับ" in texts and texts[-1] == "ขอถามเรื่องใหม่ค่ะ"
+
+
+def test_queue_counts_stop_at_the_cap_and_the_page_says_so(
+    visitor_says: Any, agent: Any, team: Any, monkeypatch: Any, client: Any
+) -> None:
+    from ruamchat.inbox import selectors
+
+    for n in range(3):
+        visitor_says(f"ข้อความ {n}", visitor=f"visitor-cap-{n}-aaaaaaaaaaaaaaaa")
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    monkeypatch.setattr("ruamchat.inbox.views.COUNT_CAP", 2)
+    assert queue_counts(agent, [team])["unassigned"] == 2
+    client.force_login(agent)
+    assert ">1+</span>" in client.get("/inbox/?queue=unassigned").content.decode()
