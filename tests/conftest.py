@@ -194,3 +194,17 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def line_api(settings: Any) -> Iterator[Any]:
+    """A fake LINE Messaging API (tests/fakes/line_api.py) that the LINE connector's settings point at."""
+    from tests.fakes.line_api import FakeLineApi
+
+    fake = FakeLineApi(access_token="test-access-token").start()
+    settings.RUAMCHAT_LINE_API_URL = fake.api_url
+    settings.RUAMCHAT_LINE_DATA_URL = fake.data_url
+    try:
+        yield fake
+    finally:
+        fake.stop()

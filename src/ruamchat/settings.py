@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "ruamchat.contacts",
     "ruamchat.connectors",
     "ruamchat.connectors.website",
+    "ruamchat.connectors.line",
     "ruamchat.inbox",
     "ruamchat.jobs",
     "ruamchat.realtime",
@@ -168,6 +169,10 @@ RUAMCHAT: dict[str, Any] = {
     "SECRETS_KEY": CONFIG.secrets_key,
     "WORKER_IN_PROCESS": CONFIG.run_worker_in_process,
 }
+
+# The LINE Messaging API hosts: settings so tests and staging can point them at a local server.
+RUAMCHAT_LINE_API_URL = os.environ.get("RUAMCHAT_LINE_API_URL") or "https://api.line.me"
+RUAMCHAT_LINE_DATA_URL = os.environ.get("RUAMCHAT_LINE_DATA_URL") or "https://api-data.line.me"
 
 LOGGING = {
     "version": 1,

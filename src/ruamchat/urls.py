@@ -7,5 +7,6 @@ urlpatterns = [
     path("api/", include("ruamchat.api.urls")),
     path("hooks/", include("ruamchat.connectors.urls")),
     path("widget/", include("ruamchat.connectors.website.urls")),
+    path("line/", include("ruamchat.connectors.line.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -142,7 +142,8 @@ def _apply(channel: Channel, item: Inbound) -> None:
         with transaction.atomic():
             for attachment in attachments_to_fetch(message):
                 queue.enqueue("connectors.fetch_attachment", attachment_id=attachment.pk)
-            _schedule_profile_refresh(channel, item.external_user_id)
+            # in a group chat the conversation's identity is the group: its name and picture
+            _schedule_profile_refresh(channel, item.thread_id or item.external_user_id)
     elif isinstance(item, ContactStatusChange):
         record_contact_status(channel=channel, external_id=item.external_user_id, status=item.status)
         _schedule_profile_refresh(channel, item.external_user_id)
