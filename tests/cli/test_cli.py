@@ -55,5 +55,9 @@ def test_demo_data_loads_once_and_keeps_its_data() -> None:
     statuses = set(Conversation.objects.values_list("status", flat=True))
     assert {"open", "pending", "snoozed", "resolved", "closed"} <= statuses
     assert Conversation.objects.filter(team__kind="support").exists()
+    line = Conversation.objects.filter(channel__kind="line")
+    assert line.count() == 2  # a LINE OA whose conversations look real: Thai text, a sticker, an image
+    kinds = set(line.values_list("messages__attachments__kind", flat=True))
+    assert {"image", "sticker"} <= kinds
     assert seed_demo() is False
     assert Conversation.objects.count() == count

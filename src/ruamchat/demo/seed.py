@@ -97,6 +97,7 @@ def seed_demo() -> bool:
                              config={"prechat": False})
     now = timezone.now()
     admin = users["admin"]
+    _seed_line(service, admin)
     for n, (visitor, name, email, minutes, lines, status, priority, team, assignee, tags) in enumerate(CONVERSATIONS):
         identify_visitor(channel=website, visitor_token=visitor, name=name, email=email)
         conversation = None
@@ -144,3 +145,69 @@ def _backdate(conversation_id: int, minutes: int) -> None:
     for model in (Message, Event):
         for row in model.objects.filter(conversation_id=conversation_id):
             model.objects.filter(pk=row.pk).update(created_at=row.created_at - shift)
+
+
+# LINE: what a shop's Official Account receives. The demo has no LINE credentials, so nothing is
+# sent to LINE; replies typed in the demo to these customers fail with LINE's connection error.
+LINE_CUSTOMERS = [
+    ("U4af4980629d6b1f7d6a1c2b3e4f5a6b7", "ปิยะนุช", 35, [
+        ("text", "สวัสดีค่ะ ได้รับเครื่องปั่นแล้ว แต่ฝาแตกมาค่ะ 😢"),
+        ("image", "รูปฝาที่แตก"),
+        ("text", "ขอเปลี่ยนใหม่ได้ไหมคะ"),
+    ]),
+    ("U9c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f", "ธนากร", 75, [
+        ("sticker", "ขอบคุณ"),
+        ("text", "ได้ของแล้วครับ เร็วมาก ขอบคุณครับ"),
+    ]),
+]
+
+
+def _png(width: int = 240, height: int = 160) -> bytes:
+    """A small real PNG (a warm gradient with a darker band), so the demo shows an image inline."""
+    import struct
+    import zlib
+
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)
+        for x in range(width):
+            band = 60 < y < 100 and 40 < x < 200
+            rows += bytes((200 - y // 2, 120 + x // 4, 60)) if not band else bytes((90, 60, 40))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(
+        b"IEND", b"")
+
+
+def _seed_line(team: Team, admin: Any) -> None:
+    from ruamchat.connectors.base import InboundAttachment, InboundMessage
+
+    line = create_channel(
+        actor=None, kind="line", name="LINE @chuanshop", default_team=team,
+        config={"line_channel_id": "2000000001"},
+        secrets={"channel_secret": "demo-channel-secret", "access_token": "demo-access-token"},
+    )
+    for n, (user_id, name, minutes, lines) in enumerate(LINE_CUSTOMERS):
+        conversation = None
+        for i, (kind, text) in enumerate(lines):
+            attachments: tuple[InboundAttachment, ...] = ()
+            body = text
+            if kind == "image":
+                attachments = (InboundAttachment("image", "line-photo.png", "image/png", content=_png()),)
+                body = ""
+            elif kind == "sticker":
+                attachments = (InboundAttachment(
+                    "sticker", url="https://stickershop.line-scdn.net/stickershop/v1/sticker/52002734/android/sticker.png",
+                    data={"package_id": "11537", "sticker_id": "52002734", "keywords": [text]}),)
+            message = actions.receive_message(channel=line, inbound=InboundMessage(
+                external_user_id=user_id, provider_message_id=f"demo-line-{n}-{i}", text=body,
+                attachments=attachments, sender_name=name, sender_language="th"))
+            conversation = message.conversation
+        assert conversation is not None
+        if n == 0:
+            actions.add_note(conversation=conversation, actor=admin,
+                             text="สินค้าชำรุดจากการขนส่ง ส่งเรื่องเคลมกับ Kerry แล้ว")
+        _backdate(conversation.pk, minutes)

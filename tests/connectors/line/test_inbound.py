@@ -319,3 +319,28 @@ def test_the_profile_is_refreshed_again_when_a_day_has_passed(
     run_jobs()
     assert len(line_api.calls_to(f"/v2/bot/profile/{CUSTOMER}")) == 2
     assert Identity.objects.get(external_id=CUSTOMER).display_name == "สมหญิง (ร้านดอกไม้)"
+
+
+def test_group_members_and_the_group_have_their_names(
+    deliver: Callable[..., Any], run_jobs: Callable[[], int], line_api: FakeLineApi
+) -> None:
+    line_api.add_group(GROUP, "ลูกค้าองค์กร บจก. สยาม")
+    line_api.add_group_member(GROUP, GROUP_MEMBER, "คุณวิไล")
+    deliver("message_group_text")
+    deliver(fresh("message_group_text", **{"message.id": "551234567890131998", "message.text": "อีกเรื่องค่ะ",
+                                           "message.mention": None, "webhookEventId": "01JNWW35JSVRP9GZ34CN8BGZZY"}))
+    run_jobs()
+    conversation = Conversation.objects.select_related("contact").get()
+    assert [m.metadata["member"]["name"] for m in conversation.messages.order_by("id")] == ["คุณวิไล", "คุณวิไล"]
+    assert conversation.contact.name == "ลูกค้าองค์กร บจก. สยาม"  # the group's own profile
+    member_lookups = [c for c in line_api.calls if c.path.endswith(f"/member/{GROUP_MEMBER}")]
+    assert len(member_lookups) == 1  # asked once, then remembered
+
+
+def test_a_member_name_lookup_failure_never_holds_the_message_back(
+    deliver: Callable[..., Any], run_jobs: Callable[[], int], line_api: FakeLineApi
+) -> None:
+    deliver("message_group_text")  # the fake knows no such member: 404
+    run_jobs()
+    message = Message.objects.get()
+    assert message.metadata["member"] == {"id": GROUP_MEMBER, "name": ""}

@@ -135,6 +135,10 @@ class LineClient:
     def profile(self, user_id: str) -> dict[str, Any]:
         return self._json(self._call("GET", f"{self.api_url}/v2/bot/profile/{user_id}"))
 
+    def member_profile(self, chat_id: str, user_id: str) -> dict[str, Any]:
+        kind = "room" if chat_id.startswith("R") else "group"
+        return self._json(self._call("GET", f"{self.api_url}/v2/bot/{kind}/{chat_id}/member/{user_id}"))
+
     def group_summary(self, group_id: str) -> dict[str, Any]:
         return self._json(self._call("GET", f"{self.api_url}/v2/bot/group/{group_id}/summary"))
 

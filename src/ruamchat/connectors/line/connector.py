@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -37,13 +38,14 @@ from ruamchat.connectors.base import (
 from ruamchat.connectors.line import selectors
 from ruamchat.connectors.line.client import LineClient, LineError
 from ruamchat.connectors.line.files import signed_file_url
-from ruamchat.connectors.line.models import ReplyTokenUse
+from ruamchat.connectors.line.models import MemberName, ReplyTokenUse
 from ruamchat.connectors.models import Channel, InboundEvent
 from ruamchat.core.secrets import SecretsUnreadable
 from ruamchat.inbox.models import Attachment, Message
 from ruamchat.jobs.queue import Retry
 
 TEXT_LIMIT = 5000  # characters per LINE text message
+MEMBER_NAME_FRESH = timedelta(days=1)
 MESSAGES_PER_REQUEST = 5
 QUICK_REPLY_ITEMS = 13
 QUICK_REPLY_LABEL = 20
@@ -183,7 +185,7 @@ class LineConnector(BaseConnector):
         source = data.get("source") or {}
         thread_id, user_id = _chat_of(source)
         if kind == "message":
-            return [self._message(data, thread_id, user_id)]
+            return [self._message(data, thread_id, user_id, self._member_name(channel, thread_id, user_id))]
         if kind == "postback":
             return [self._postback(channel, data, thread_id, user_id)]
         if kind in ("follow", "unfollow"):
@@ -211,7 +213,26 @@ class LineConnector(BaseConnector):
             **extra,
         })
 
-    def _message(self, data: dict[str, Any], thread_id: str, user_id: str) -> InboundMessage:
+    @staticmethod
+    def _member_name(channel: Channel, thread_id: str, user_id: str) -> str:
+        """Who wrote in a group: cached a day; a LINE hiccup leaves the name out, never the message."""
+        if not thread_id or not user_id:
+            return ""
+        cached = MemberName.objects.filter(channel=channel, chat_id=thread_id, user_id=user_id).first()
+        if cached is not None and cached.fetched_at > timezone.now() - MEMBER_NAME_FRESH:
+            return cached.name
+        try:
+            with LineClient.for_channel(channel) as client:
+                name = str(client.member_profile(thread_id, user_id).get("displayName", ""))[:200]
+        except LineError:
+            return cached.name if cached is not None else ""
+        MemberName.objects.update_or_create(
+            channel=channel, chat_id=thread_id, user_id=user_id,
+            defaults={"name": name, "fetched_at": timezone.now()},
+        )
+        return name
+
+    def _message(self, data: dict[str, Any], thread_id: str, user_id: str, member_name: str = "") -> InboundMessage:
         message = data.get("message") or {}
         mtype = str(message.get("type", ""))
         message_id = str(message.get("id", ""))
@@ -254,6 +275,7 @@ class LineConnector(BaseConnector):
         return InboundMessage(
             external_user_id=user_id, provider_message_id=message_id, text=text, attachments=attachments,
             sent_at=_time(data.get("timestamp")), metadata=metadata, thread_id=thread_id,
+            sender_name=member_name,
         )
 
     def _media(self, message: dict[str, Any], kind: str, message_id: str) -> InboundAttachment:

@@ -18,3 +18,21 @@ class ReplyTokenUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inbound_message_id}→{self.outbound_message_id}"
+
+
+class MemberName(models.Model):
+    """The display name of a member of a group or room chat, asked of LINE at most once a day."""
+
+    channel = models.ForeignKey("connectors.Channel", on_delete=models.CASCADE, related_name="+")
+    chat_id = models.CharField(max_length=64)
+    user_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200, blank=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "chat_id", "user_id"], name="line_member_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.user_id

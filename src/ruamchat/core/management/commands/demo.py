@@ -29,6 +29,7 @@ class Command(BaseCommand):
         self.stdout.write("  " + ("demo data loaded" if created else "demo data kept from the last run"))
         self.stdout.write(f"  inbox:        {url}/")
         self.stdout.write(f"  website chat: {url}/widget/{created_or_key()}/demo")
+        self.stdout.write(f"  LINE webhook: {url}/hooks/line/{created_or_key('line')}/ (demo OA, no LINE credentials)")
         self.stdout.write(f"  logins (password {DEMO_PASSWORD}):")
         self.stdout.write("    admin (administrator), napat (supervisor),")
         self.stdout.write("    somchai, kanya (Service team), wichai, pim (Support team)")
@@ -38,8 +39,8 @@ class Command(BaseCommand):
                   stdout=self.stdout.write)
 
 
-def created_or_key() -> str:
+def created_or_key(kind: str = "website") -> str:
     from ruamchat.connectors.models import Channel
 
-    channel = Channel.objects.filter(kind="website").order_by("id").first()
+    channel = Channel.objects.filter(kind=kind).order_by("id").first()
     return channel.key if channel else "-"
