@@ -176,6 +176,13 @@ def live_server_url(transactional_db: None, settings: Any) -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Playwright's sync API keeps an event loop on the test thread; the ORM calls there are plain sync code.
+    if request.node.get_closest_marker("browser"):
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
 @pytest.fixture
 def chromium() -> Iterator[Any]:
     """Debian's headless Chromium driven by Playwright (no browser download)."""

@@ -13,10 +13,6 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct-horse-battery-9"
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 class Outage:
     """Between the agent's browser and the server: passes websockets through until cut."""

@@ -16,11 +16,6 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct-horse-battery-9"
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Playwright's sync API keeps an event loop on this thread; the ORM calls here are plain sync code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def agent_page(context: BrowserContext, base: str, username: str) -> Page:
     page = context.new_page()

@@ -13,11 +13,6 @@ from ruamchat.inbox.models import Message
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Playwright's sync API keeps an event loop on this thread; the ORM calls here are plain sync code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 class FlakyNetwork:
     """Sits between the widget and the server: can cut the socket, lose an ack, or stay down."""
