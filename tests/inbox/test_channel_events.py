@@ -11,12 +11,17 @@ from ruamchat.connectors import registry
 from ruamchat.connectors.actions import create_channel, refresh_profile, store_raw_events
 from ruamchat.connectors.base import (
     ContactStatusChange,
+    DeliveryUpdate,
     FetchedContent,
     InboundAttachment,
     InboundMessage,
+    MessageEdited,
+    MessageReaction,
     MessageWithdrawn,
+    OutgoingEcho,
     ProfileInfo,
     RawEvent,
+    ReplyWindow,
     SendResult,
     ThreadEvent,
 )
@@ -46,9 +51,6 @@ class ScriptedConnector:
     def parse(self, channel: Any, event: Any) -> list[Any]:
         return [self.items[bytes(event.payload).decode()]]
 
-    def send(self, channel: Any, message: Any) -> SendResult:
-        return SendResult.sent()
-
     def fetch_attachment(self, channel: Any, fetch_ref: str) -> FetchedContent | None:
         return self.content.get(fetch_ref)
 
@@ -59,12 +61,23 @@ class ScriptedConnector:
     def validate_settings(self, config: dict[str, Any], secrets: dict[str, Any]) -> dict[str, list[str]]:
         return {} if secrets.get("token") else {"token": ["A token is required."]}
 
+    window = ReplyWindow(allowed=True)
+    sent_ids: list[str] = []
+
+    def reply_window(self, channel: Any, conversation: Any, *, human: bool) -> ReplyWindow:
+        return self.window
+
+    def send(self, channel: Any, message: Any) -> SendResult:
+        self.sent_ids.append(f"mid-{message.pk}")
+        return SendResult.sent(f"mid-{message.pk}")
+
 
 @pytest.fixture
 def channel(team: Any) -> Any:
     registry.register(ScriptedConnector())
     ScriptedConnector.items, ScriptedConnector.content = {}, {}
     ScriptedConnector.profiles, ScriptedConnector.profile_calls = {}, []
+    ScriptedConnector.window, ScriptedConnector.sent_ids = ReplyWindow(allowed=True), []
     return create_channel(actor=None, kind="scripted", name="Scripted", default_team=team, secrets={"token": "t"})
 
 
@@ -176,3 +189,66 @@ def test_the_agent_sees_members_withdrawals_and_a_blocked_customer(
     assert "The customer withdrew this message." in page
     assert "has blocked the account" in page  # told before sending
     assert "The customer blocked the account" in page  # and in the timeline
+
+
+def test_our_echo_is_not_shown_twice_and_the_page_inbox_echo_is_imported(
+    channel: Any, run_jobs: Any, agent: Any
+) -> None:
+    deliver(channel, run_jobs, InboundMessage("U-1", "m1", text="สินค้ามีไหมคะ"))
+    conversation = Conversation.objects.get()
+    reply = actions.send_reply(conversation=conversation, actor=agent, text="มีค่ะ")
+    run_jobs()
+    deliver(channel, run_jobs, OutgoingEcho("U-1", f"mid-{reply.pk}", ours=True, text="มีค่ะ"),
+            OutgoingEcho("U-1", "mid-from-page-inbox", ours=False, text="แอดมินเพจตอบเองค่ะ"))
+    outgoing = list(conversation.messages.filter(direction="out").order_by("id").values_list("text", flat=True))
+    assert outgoing == ["มีค่ะ", "แอดมินเพจตอบเองค่ะ"]
+    imported = Message.objects.get(provider_message_id="mid-from-page-inbox")
+    assert imported.sender_type == "agent" and imported.sender_user is None and imported.status == "sent"
+
+
+def test_delivery_and_read_move_forward_up_to_the_watermark(channel: Any, run_jobs: Any, agent: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    deliver(channel, run_jobs, InboundMessage("U-1", "m1", text="สวัสดี"))
+    conversation = Conversation.objects.get()
+    first = actions.send_reply(conversation=conversation, actor=agent, text="หนึ่ง")
+    second = actions.send_reply(conversation=conversation, actor=agent, text="สอง")
+    run_jobs()
+    Message.objects.filter(pk=second.pk).update(sent_at=timezone.now() + timedelta(minutes=5))
+    deliver(channel, run_jobs, DeliveryUpdate("U-1", "read", watermark=timezone.now()))
+    assert Message.objects.get(pk=first.pk).status == "read"
+    assert Message.objects.get(pk=second.pk).status == "sent"  # sent after the watermark
+    deliver(channel, run_jobs, DeliveryUpdate("U-1", "delivered", provider_message_ids=(f"mid-{first.pk}",
+                                                                                         f"mid-{second.pk}")))
+    assert Message.objects.get(pk=first.pk).status == "read"  # never back from read to delivered
+    assert Message.objects.get(pk=second.pk).status == "delivered"
+
+
+def test_reactions_and_edits_are_shown(channel: Any, run_jobs: Any) -> None:
+    deliver(channel, run_jobs, InboundMessage("U-1", "m1", text="ขอเลขพัสดุค่ะ"))
+    deliver(channel, run_jobs, MessageReaction("m1", "❤️"), MessageEdited("m1", "ขอเลขพัสดุด้วยค่ะ ด่วน"))
+    message = Message.objects.get(provider_message_id="m1")
+    assert message.text == "ขอเลขพัสดุด้วยค่ะ ด่วน"
+    assert message.metadata["reactions"] == ["❤️"] and message.metadata["edits"][0]["text"] == "ขอเลขพัสดุค่ะ"
+    deliver(channel, run_jobs, MessageReaction("m1", "❤️", removed=True))
+    assert Message.objects.get(pk=message.pk).metadata["reactions"] == []
+
+
+def test_a_closed_reply_window_refuses_the_reply_and_says_why(
+    channel: Any, run_jobs: Any, agent: Any, client: Any
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    deliver(channel, run_jobs, InboundMessage("U-1", "m1", text="สวัสดี"))
+    conversation = Conversation.objects.get()
+    ScriptedConnector.window = ReplyWindow(allowed=False, reason="หมดเวลาตอบกลับแล้ว")
+    with pytest.raises(ValidationError, match="หมดเวลาตอบกลับแล้ว"):
+        actions.send_reply(conversation=conversation, actor=agent, text="ขออภัยที่ตอบช้า")
+    actions.add_note(conversation=conversation, actor=agent, text="โทรกลับลูกค้าแทน")  # notes still work
+    client.force_login(agent)
+    assert "หมดเวลาตอบกลับแล้ว" in client.get(f"/inbox/c/{conversation.pk}/").content.decode()  # before typing
+    ScriptedConnector.window = ReplyWindow(allowed=True, tag="HUMAN_AGENT")
+    reply = actions.send_reply(conversation=conversation, actor=agent, text="ขออภัยที่ตอบช้าค่ะ")
+    assert reply.metadata["reply_tag"] == "HUMAN_AGENT"

@@ -18,9 +18,13 @@ from ruamchat.accounts.models import Team
 from ruamchat.connectors import registry
 from ruamchat.connectors.base import (
     ContactStatusChange,
+    DeliveryUpdate,
     Inbound,
     InboundMessage,
+    MessageEdited,
+    MessageReaction,
     MessageWithdrawn,
+    OutgoingEcho,
     RawEvent,
     RawRequest,
     ThreadEvent,
@@ -34,6 +38,10 @@ from ruamchat.inbox.actions import (
     mark_attachment_unavailable,
     receive_message,
     record_contact_status,
+    record_delivery,
+    record_echo,
+    record_edit,
+    record_reaction,
     record_thread_event,
     store_fetched_attachment,
     withdraw_message,
@@ -152,6 +160,20 @@ def _apply(channel: Channel, item: Inbound) -> None:
     elif isinstance(item, ThreadEvent):
         record_thread_event(channel=channel, thread_id=item.thread_id, kind=item.kind,
                             member_ids=list(item.member_ids))
+    elif isinstance(item, OutgoingEcho):
+        echoed = record_echo(channel=channel, echo=item)
+        if echoed is not None:
+            with transaction.atomic():
+                for attachment in attachments_to_fetch(echoed):
+                    queue.enqueue("connectors.fetch_attachment", attachment_id=attachment.pk)
+    elif isinstance(item, DeliveryUpdate):
+        record_delivery(channel=channel, external_id=item.external_user_id, status=item.status,
+                        watermark=item.watermark, provider_message_ids=list(item.provider_message_ids))
+    elif isinstance(item, MessageReaction):
+        record_reaction(channel=channel, provider_message_id=item.provider_message_id, reaction=item.reaction,
+                        removed=item.removed)
+    elif isinstance(item, MessageEdited):
+        record_edit(channel=channel, provider_message_id=item.provider_message_id, text=item.text)
 
 
 def _schedule_profile_refresh(channel: Channel, external_id: str) -> None:

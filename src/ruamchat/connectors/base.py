@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ruamchat.connectors.models import Channel, InboundEvent
-    from ruamchat.inbox.models import Message
+    from ruamchat.inbox.models import Conversation, Message
 
 
 class InvalidSignature(Exception):
@@ -98,7 +98,57 @@ class ThreadEvent:
     member_ids: tuple[str, ...] = ()
 
 
-Inbound = InboundMessage | ContactStatusChange | MessageWithdrawn | ThreadEvent
+@dataclass(frozen=True)
+class OutgoingEcho:
+    """The provider echoes a message sent from the business's side. ``ours`` when ruamchat itself sent
+    it (matched to our message, never shown twice); otherwise a person wrote it in the provider's own
+    inbox, and it is imported as an outgoing agent message."""
+
+    external_user_id: str
+    provider_message_id: str
+    ours: bool
+    text: str = ""
+    attachments: tuple[InboundAttachment, ...] = ()
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryUpdate:
+    """Our messages to this customer were delivered or read: every one sent up to ``watermark``
+    (and any named in ``provider_message_ids``)."""
+
+    external_user_id: str
+    status: str  # delivered | read
+    watermark: datetime | None = None
+    provider_message_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MessageReaction:
+    provider_message_id: str
+    reaction: str  # the emoji or the provider's name for it
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class MessageEdited:
+    provider_message_id: str
+    text: str
+
+
+Inbound = (
+    InboundMessage | ContactStatusChange | MessageWithdrawn | ThreadEvent | OutgoingEcho | DeliveryUpdate
+    | MessageReaction | MessageEdited
+)
+
+
+@dataclass(frozen=True)
+class ReplyWindow:
+    """Whether a reply may be sent now, and how (a provider tag such as Meta's HUMAN_AGENT)."""
+
+    allowed: bool
+    tag: str = ""
+    reason: str = ""  # shown to the agent when not allowed (already translated)
 
 
 @dataclass(frozen=True)
@@ -157,6 +207,9 @@ class Connector(Protocol):
     def fetch_profile(self, channel: Channel, external_id: str) -> ProfileInfo | None:
         """The customer's profile from the provider, or None when the channel has none."""
 
+    def reply_window(self, channel: Channel, conversation: Conversation, *, human: bool) -> ReplyWindow:
+        """May a reply go out now (``human``: written by a person, not the bot or an automatic survey)?"""
+
 
 class BaseConnector:
     """Defaults for the optional parts of the contract."""
@@ -170,3 +223,6 @@ class BaseConnector:
 
     def fetch_profile(self, channel: Channel, external_id: str) -> ProfileInfo | None:
         return None
+
+    def reply_window(self, channel: Channel, conversation: Conversation, *, human: bool) -> ReplyWindow:
+        return ReplyWindow(allowed=True)

@@ -13,18 +13,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ruamchat.accounts.models import Team
 from ruamchat.accounts.selectors import profile_for
 from ruamchat.connectors import registry
-from ruamchat.connectors.base import InboundMessage
+from ruamchat.connectors.base import InboundMessage, OutgoingEcho
 from ruamchat.connectors.models import Channel
 from ruamchat.contacts.actions import identify
 from ruamchat.core.text import preview_of, sanitize_html
 from ruamchat.inbox.models import Attachment, CannedResponse, Conversation, Event, Message, Tag
-from ruamchat.inbox.selectors import can_be_assigned, can_view
+from ruamchat.inbox.selectors import can_be_assigned, can_view, reply_window
 from ruamchat.jobs import queue
 from ruamchat.realtime import events as rt
 
@@ -241,6 +242,9 @@ def send_reply(
     ``quick_replies`` ([{"label", "text"}] or [{"label", "data"}]) are offered as buttons where the
     channel has them (LINE, Messenger); elsewhere they are left out."""
     text, uploads = _check_outgoing(actor, conversation, text, uploads)
+    window = reply_window(conversation, human=sender_type == Message.Sender.AGENT)
+    if not window.allowed:
+        raise ValidationError(window.reason or _("This channel does not allow a reply now."))
     now = timezone.now()
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -248,7 +252,10 @@ def send_reply(
             conversation=conversation, channel_id=conversation.channel_id,
             direction=Message.Direction.OUTGOING, sender_type=sender_type, sender_user=actor,
             text=text, status=Message.Status.PENDING,
-            metadata={"quick_replies": quick_replies[:13]} if quick_replies else {},
+            metadata={
+                **({"quick_replies": quick_replies[:13]} if quick_replies else {}),
+                **({"reply_tag": window.tag} if window.tag else {}),
+            },
         )
         _store_uploads(message, uploads)
         fields = ["last_message_at", "last_message_preview", "waiting_since", "updated_at"]
@@ -558,6 +565,101 @@ def record_thread_event(*, channel: Channel, thread_id: str, kind: str, member_i
             return  # nothing was said in the group yet: there is no conversation to show it in
         _event(conversation, Event.Kind.THREAD_CHANGED, None, change=kind, member_ids=member_ids[:50])
         _publish_conversation(conversation, "thread")
+
+
+def record_echo(*, channel: Channel, echo: OutgoingEcho) -> Message | None:
+    """A message sent from the business's side. Ours: already in the conversation (never shown twice).
+    Someone else's (a person in the provider's own inbox): imported as an outgoing agent message."""
+    existing = Message.objects.filter(channel=channel, provider_message_id=echo.provider_message_id).first()
+    if existing is not None or echo.ours:
+        return existing
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            identity = identify(channel=channel, external_id=echo.external_user_id)
+            conversation = _current_conversation(identity.pk)
+            if conversation is None or conversation.status == Status.CLOSED:
+                conversation = Conversation.objects.create(
+                    channel=channel, contact=identity.contact, identity=identity, team=channel.default_team)
+                _event(conversation, Event.Kind.CREATED, None, channel=channel.kind, team_id=conversation.team_id)
+            message = Message.objects.create(
+                conversation=conversation, channel=channel, direction=Message.Direction.OUTGOING,
+                sender_type=Message.Sender.AGENT, text=echo.text[:MAX_TEXT], status=Message.Status.SENT,
+                provider_message_id=echo.provider_message_id, sent_at=echo.sent_at or now,
+                metadata={"echo": "outside"},
+            )
+            for item in echo.attachments:
+                Attachment.objects.create(
+                    message=message, kind=item.kind, filename=item.filename[:255], content_type=item.content_type,
+                    external_url=item.url, data={**item.data, "fetch": item.fetch_ref} if item.fetch_ref else item.data)
+            fields = ["last_message_at", "last_message_preview", "waiting_since", "updated_at"]
+            if conversation.first_reply_at is None:
+                conversation.first_reply_at = now
+                fields.append("first_reply_at")
+                _event(conversation, Event.Kind.FIRST_REPLY, None, message_id=message.pk, outside=True)
+            conversation.waiting_since = None
+            conversation.last_message_at = now
+            conversation.last_message_preview = preview_of(message.text, [a.kind for a in echo.attachments])
+            conversation.save(update_fields=fields)
+            _publish_conversation(conversation, "message")
+            _publish_message(conversation, message)
+    except IntegrityError:  # the same echo processed concurrently
+        return Message.objects.filter(channel=channel, provider_message_id=echo.provider_message_id).first()
+    return message
+
+
+DELIVERY_ORDER = {Message.Status.SENT: 0, Message.Status.DELIVERED: 1, Message.Status.READ: 2}
+
+
+def record_delivery(
+    *, channel: Channel, external_id: str, status: str, watermark: datetime | None, provider_message_ids: list[str]
+) -> int:
+    """Delivered / read up to a watermark: our messages to this customer move forward, never back."""
+    target = Message.Status.READ if status == "read" else Message.Status.DELIVERED
+    behind = [s for s, rank in DELIVERY_ORDER.items() if rank < DELIVERY_ORDER[target]]
+    reached = Q(provider_message_id__in=provider_message_ids) if provider_message_ids else Q(pk__in=[])
+    if watermark is not None:
+        reached |= Q(sent_at__lte=watermark)
+    with transaction.atomic():
+        messages = list(
+            Message.objects.select_for_update().select_related("conversation")
+            .filter(channel=channel, conversation__identity__external_id=external_id,
+                    direction=Message.Direction.OUTGOING, is_private=False, status__in=behind)
+            .filter(reached).order_by("-id")[:200]
+        )
+        for message in messages:
+            message.status = target
+            message.save(update_fields=["status"])
+            _publish_status(message)
+    return len(messages)
+
+
+def record_reaction(*, channel: Channel, provider_message_id: str, reaction: str, removed: bool) -> None:
+    with transaction.atomic():
+        message = (Message.objects.select_for_update().select_related("conversation")
+                   .filter(channel=channel, provider_message_id=provider_message_id).first())
+        if message is None:
+            return
+        reactions = [r for r in message.metadata.get("reactions", []) if r != reaction[:32]]
+        if not removed:
+            reactions.append(reaction[:32])
+        message.metadata = {**message.metadata, "reactions": reactions}
+        message.save(update_fields=["metadata"])
+        _publish_status(message)
+
+
+def record_edit(*, channel: Channel, provider_message_id: str, text: str) -> None:
+    """The customer edited a message: show the new text, keep the old ones for the record."""
+    with transaction.atomic():
+        message = (Message.objects.select_for_update().select_related("conversation")
+                   .filter(channel=channel, provider_message_id=provider_message_id).first())
+        if message is None or message.text == text:
+            return
+        history = [*message.metadata.get("edits", []), {"text": message.text, "until": timezone.now().isoformat()}]
+        message.metadata = {**message.metadata, "edits": history[-20:]}
+        message.text = text[:MAX_TEXT]
+        message.save(update_fields=["text", "metadata"])
+        _publish_status(message)
 
 
 def attachments_to_fetch(message: Message) -> list[Attachment]:

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 
 from ruamchat.accounts.selectors import open_team_ids, profile_for, team_ids_of, visible_team_ids
+from ruamchat.connectors.base import ReplyWindow
 from ruamchat.contacts.models import Contact
 from ruamchat.inbox.models import Attachment, CannedResponse, Conversation, Event, Message
 
@@ -251,3 +252,10 @@ def get_attachment(user: AnyUser, attachment_id: int) -> Attachment | None:
 
 def get_canned_response(user: AnyUser, canned_id: int) -> CannedResponse | None:
     return canned_responses_for(user).filter(pk=canned_id).first()
+
+
+def reply_window(conversation: Conversation, *, human: bool = True) -> ReplyWindow:
+    """Whether the conversation's channel lets a reply go out now (Meta's 24-hour and 7-day windows …)."""
+    from ruamchat.connectors import registry
+
+    return registry.get(conversation.channel.kind).reply_window(conversation.channel, conversation, human=human)

@@ -50,6 +50,7 @@ from ruamchat.inbox.selectors import (
     messages_of,
     queue_counts,
     queue_rows,
+    reply_window,
     timeline_of,
     visible_conversations,
 )
@@ -275,6 +276,7 @@ def _conversation_page(
         **_state_context(user, conversation, errors=errors, values=values),
         "items": _history_items(history, 0),
         "composer": composer or {},
+        "window": reply_window(conversation),
     }
     return render(request, "inbox/inbox.html", context, status=status)
 
@@ -381,12 +383,14 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         composer = {"errors": _errors_of(exc), "text": text, "private": private}
         if _is_htmx(request):
-            return render(request, "inbox/composer.html", {"conversation": conversation, "composer": composer},
+            return render(request, "inbox/composer.html", {"conversation": conversation, "composer": composer,
+                                                           "window": reply_window(conversation)},
                           status=422)
         return _conversation_page(request, user, conversation, status=422, composer=composer)
     if _is_htmx(request):
         response = render(request, "inbox/composer.html",
-                          {"conversation": conversation, "composer": {"private": private}})
+                          {"conversation": conversation, "composer": {"private": private},
+                           "window": reply_window(conversation)})
         return trigger_client_event(response, "rc:changed", {"conversation_id": conversation.pk})
     return redirect(reverse("inbox:conversation", args=[pk]) + "#composer")
 
