@@ -215,3 +215,17 @@ def line_api(settings: Any) -> Iterator[Any]:
         yield fake
     finally:
         fake.stop()
+
+
+@pytest.fixture
+def graph_api(settings: Any) -> Iterator[Any]:
+    """A fake Meta Graph API (tests/fakes/graph_api.py) that the Messenger/Instagram connector's settings point at."""
+    from tests.fakes.graph_api import FakeGraphApi
+
+    fake = FakeGraphApi(page_token="test-page-token", version="v21.0").start()
+    settings.RUAMCHAT_META_GRAPH_URL = fake.base_url
+    settings.RUAMCHAT_META_GRAPH_VERSION = "v21.0"
+    try:
+        yield fake
+    finally:
+        fake.stop()

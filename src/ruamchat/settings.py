@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "ruamchat.connectors",
     "ruamchat.connectors.website",
     "ruamchat.connectors.line",
+    "ruamchat.connectors.meta",
     "ruamchat.inbox",
     "ruamchat.jobs",
     "ruamchat.realtime",
@@ -173,6 +174,10 @@ RUAMCHAT: dict[str, Any] = {
 # The LINE Messaging API hosts: settings so tests and staging can point them at a local server.
 RUAMCHAT_LINE_API_URL = os.environ.get("RUAMCHAT_LINE_API_URL") or "https://api.line.me"
 RUAMCHAT_LINE_DATA_URL = os.environ.get("RUAMCHAT_LINE_DATA_URL") or "https://api-data.line.me"
+
+# The Meta Graph API (Messenger and Instagram): the host is a setting so tests can point it at a local server.
+RUAMCHAT_META_GRAPH_URL = os.environ.get("RUAMCHAT_META_GRAPH_URL") or "https://graph.facebook.com"
+RUAMCHAT_META_GRAPH_VERSION = os.environ.get("RUAMCHAT_META_GRAPH_VERSION") or "v21.0"
 
 LOGGING = {
     "version": 1,

@@ -8,5 +8,6 @@ urlpatterns = [
     path("hooks/", include("ruamchat.connectors.urls")),
     path("widget/", include("ruamchat.connectors.website.urls")),
     path("line/", include("ruamchat.connectors.line.urls")),
+    path("meta/", include("ruamchat.connectors.meta.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -59,5 +59,6 @@ def test_demo_data_loads_once_and_keeps_its_data() -> None:
     assert line.count() == 2  # a LINE OA whose conversations look real: Thai text, a sticker, an image
     kinds = set(line.values_list("messages__attachments__kind", flat=True))
     assert {"image", "sticker"} <= kinds
+    assert Conversation.objects.filter(channel__kind="messenger").count() == 2
     assert seed_demo() is False
     assert Conversation.objects.count() == count

@@ -107,7 +107,7 @@ def store_raw_events(*, channel: Channel, events: list[RawEvent]) -> list[Inboun
         try:
             with transaction.atomic():
                 event = InboundEvent.objects.create(
-                    channel=channel, provider_event_id=raw.provider_event_id[:255],
+                    channel_id=raw.channel_id or channel.pk, provider_event_id=raw.provider_event_id[:255],
                     event_type=raw.event_type[:64], payload=raw.payload,
                 )
                 queue.enqueue("connectors.process_inbound", event_id=event.pk)

@@ -37,6 +37,9 @@ class RawEvent:
     provider_event_id: str
     event_type: str
     payload: bytes
+    #: when one webhook URL serves several accounts (all Pages of one Meta app post to the app's single
+    #: callback URL), the channel the event really belongs to; None = the channel whose URL was called
+    channel_id: int | None = None
 
 
 @dataclass(frozen=True)

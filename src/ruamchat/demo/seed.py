@@ -98,6 +98,7 @@ def seed_demo() -> bool:
     now = timezone.now()
     admin = users["admin"]
     _seed_line(service, admin)
+    _seed_messenger(service)
     for n, (visitor, name, email, minutes, lines, status, priority, team, assignee, tags) in enumerate(CONVERSATIONS):
         identify_visitor(channel=website, visitor_token=visitor, name=name, email=email)
         conversation = None
@@ -210,4 +211,34 @@ def _seed_line(team: Team, admin: Any) -> None:
         if n == 0:
             actions.add_note(conversation=conversation, actor=admin,
                              text="สินค้าชำรุดจากการขนส่ง ส่งเรื่องเคลมกับ Kerry แล้ว")
+        _backdate(conversation.pk, minutes)
+
+
+MESSENGER_CUSTOMERS = [
+    ("7034567890123456", "กิตติพงษ์ แสงทอง", 18, [
+        "สวัสดีครับ โปรผ่อน 0% ยังมีอยู่ไหมครับ",
+        "สนใจหม้อทอดไร้น้ำมันรุ่น 5 ลิตรครับ",
+    ]),
+    ("7045678901234567", "Suda W.", 60 * 30, [
+        "ขอใบกำกับภาษีเต็มรูปแบบได้ไหมคะ ชื่อบริษัท สยามเทรดดิ้ง จำกัด",
+    ]),
+]
+
+
+def _seed_messenger(team: Team) -> None:
+    from ruamchat.connectors.base import InboundMessage
+
+    page = create_channel(
+        actor=None, kind="messenger", name="Facebook: ชวนช้อป", default_team=team,
+        config={"page_id": "105000000000001", "app_id": "1111111111"},
+        secrets={"page_access_token": "demo-page-token", "app_secret": "demo-app-secret",
+                 "verify_token": "demo-verify-token"},
+    )
+    for n, (psid, name, minutes, lines) in enumerate(MESSENGER_CUSTOMERS):
+        conversation = None
+        for i, text in enumerate(lines):
+            message = actions.receive_message(channel=page, inbound=InboundMessage(
+                external_user_id=psid, provider_message_id=f"m_demo-{n}-{i}", text=text, sender_name=name))
+            conversation = message.conversation
+        assert conversation is not None
         _backdate(conversation.pk, minutes)
