@@ -226,12 +226,15 @@ def test_delivery_and_read_move_forward_up_to_the_watermark(channel: Any, run_jo
     assert Message.objects.get(pk=second.pk).status == "delivered"
 
 
-def test_reactions_and_edits_are_shown(channel: Any, run_jobs: Any) -> None:
+def test_reactions_and_edits_are_shown(channel: Any, run_jobs: Any, client: Any, agent: Any) -> None:
     deliver(channel, run_jobs, InboundMessage("U-1", "m1", text="ขอเลขพัสดุค่ะ"))
     deliver(channel, run_jobs, MessageReaction("m1", "❤️"), MessageEdited("m1", "ขอเลขพัสดุด้วยค่ะ ด่วน"))
     message = Message.objects.get(provider_message_id="m1")
     assert message.text == "ขอเลขพัสดุด้วยค่ะ ด่วน"
     assert message.metadata["reactions"] == ["❤️"] and message.metadata["edits"][0]["text"] == "ขอเลขพัสดุค่ะ"
+    client.force_login(agent)
+    page = client.get(f"/inbox/c/{message.conversation_id}/").content.decode()
+    assert '<span class="reaction">❤️</span>' in page and "edited" in page and "ขอเลขพัสดุด้วยค่ะ ด่วน" in page
     deliver(channel, run_jobs, MessageReaction("m1", "❤️", removed=True))
     assert Message.objects.get(pk=message.pk).metadata["reactions"] == []
 
