@@ -108,7 +108,7 @@ def _wait_for(condition: Any, timeout: float = 30.0) -> None:
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
-        time.sleep(0.05)
+        time.sleep(0.05)  # polling the condition, bounded by the deadline above
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from ruamchat.connectors.models import Channel
+from ruamchat.inbox.models import Attachment, Message
 
 
 def all_channels() -> QuerySet[Channel]:
@@ -26,3 +27,11 @@ def embed_snippet(channel: Channel) -> str | None:
     if channel.kind != "website":
         return None
     return f'<script src="{settings.RUAMCHAT_PUBLIC_URL}/widget/{channel.key}.js" async></script>'
+
+
+def outbound_attachment(attachment_id: int, kinds: tuple[str, ...]) -> Attachment | None:
+    """A file of a message sent to a customer on one of ``kinds`` (never a private note's, never a customer's)."""
+    return Attachment.objects.filter(
+        pk=attachment_id, message__direction=Message.Direction.OUTGOING, message__is_private=False,
+        message__channel__kind__in=kinds,
+    ).first()

@@ -269,12 +269,12 @@ def test_a_forged_or_expired_file_link_is_refused(
     token = old.sign_object(attachment.pk)
     assert Client().get(f"/line/files/{token}/").status_code == 200
     stale = signing.TimestampSigner(salt=files.SALT).sign_object(attachment.pk)
-    original = files.MAX_AGE
-    files.MAX_AGE = timedelta(seconds=-1)
+    original = files.FILES.max_age
+    files.FILES.max_age = timedelta(seconds=-1)
     try:
         assert Client().get(f"/line/files/{stale}/").status_code == 404
     finally:
-        files.MAX_AGE = original
+        files.FILES.max_age = original
     note = Message.objects.create(conversation=message.conversation, channel=message.channel, direction="out",
                                   sender_type="agent", is_private=True, text="note")
     private = note.attachments.create(kind="file", filename="secret.pdf", file=attachment.file.name)

@@ -1,29 +1,12 @@
-"""Signed, expiring public links to the files agents send, so LINE's servers can fetch them."""
+"""Signed links LINE's servers fetch images and video from (see ruamchat.connectors.files)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
-from django.core import signing
-from django.urls import reverse
-
-from ruamchat.inbox.models import Attachment
+from ruamchat.connectors.files import OutboundFiles
 
 SALT = "ruamchat.line.outbound-file"
 #: LINE fetches images and video when the customer opens them, possibly days later
-MAX_AGE = timedelta(days=7)
-
-
-def signed_file_url(attachment: Attachment) -> str:
-    token = signing.TimestampSigner(salt=SALT).sign_object(attachment.pk)
-    return settings.RUAMCHAT_PUBLIC_URL + reverse("line:file", args=[token])
-
-
-def attachment_id_from(token: str) -> int | None:
-    """The attachment a link names, or None when the link is forged or older than ``MAX_AGE``."""
-    try:
-        value = signing.TimestampSigner(salt=SALT).unsign_object(token, max_age=MAX_AGE)
-    except signing.BadSignature:  # includes SignatureExpired
-        return None
-    return value if isinstance(value, int) else None
+FILES = OutboundFiles(url_name="line:file", salt=SALT, max_age=timedelta(days=7), kinds=("line",))
+signed_file_url = FILES.url

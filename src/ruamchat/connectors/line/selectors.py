@@ -6,18 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from ruamchat.inbox.models import Attachment, Conversation, Message
+from ruamchat.inbox.models import Conversation, Message
 
 #: LINE does not promise how long a reply token lives ("about a minute"): stay well inside that
 REPLY_TOKEN_WINDOW = timedelta(seconds=50)
-
-
-def outbound_attachment(attachment_id: int) -> Attachment | None:
-    """A file of a message sent to a LINE customer (never a private note's, never a customer's)."""
-    return Attachment.objects.filter(
-        pk=attachment_id, message__direction=Message.Direction.OUTGOING, message__is_private=False,
-        message__channel__kind="line",
-    ).first()
 
 
 def reply_token_candidate(conversation: Conversation, *, now: datetime | None = None) -> Message | None:

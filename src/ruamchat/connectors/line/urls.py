@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ruamchat.connectors.line import views
+from ruamchat.connectors.line.files import FILES
 
 app_name = "line"
-urlpatterns = [path("files/<str:token>/", views.outbound_file, name="file")]
+urlpatterns = [path("files/<str:token>/", FILES.view, name="file")]

@@ -7,17 +7,9 @@ from datetime import datetime
 from django.db.models import Max
 
 from ruamchat.connectors.models import Channel
-from ruamchat.inbox.models import Attachment, Conversation, Message
+from ruamchat.inbox.models import Conversation, Message
 
 KINDS = ("messenger", "instagram")
-
-
-def outbound_attachment(attachment_id: int) -> Attachment | None:
-    """A file of a message sent to a Messenger or Instagram customer (never a note's, never a customer's)."""
-    return Attachment.objects.filter(
-        pk=attachment_id, message__direction=Message.Direction.OUTGOING, message__is_private=False,
-        message__channel__kind__in=KINDS,
-    ).first()
 
 
 def last_customer_message_at(channel: Channel, conversation: Conversation) -> datetime | None:

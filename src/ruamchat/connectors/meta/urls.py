@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ruamchat.connectors.meta import views
+from ruamchat.connectors.meta.files import FILES
 
 app_name = "meta"
-urlpatterns = [path("files/<str:token>/", views.outbound_file, name="file")]
+urlpatterns = [path("files/<str:token>/", FILES.view, name="file")]
