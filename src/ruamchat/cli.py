@@ -15,6 +15,11 @@ Usage: ruamchat <command> [options]
   createadmin          create an administrator login
   token create --user NAME
                        print a new API token for scripts
+  ingest-email --channel KEY < mail.eml
+                       store a mail piped in by a mail server (or imported by hand)
+  email-parse FILE... [--json]
+                       show what the email parser makes of .eml files
+  smtp-receive         receive mail for the email channels over SMTP (--host, --port)
   migrate, shell, …    any Django management command (`ruamchat help` lists them)
 
 Configuration comes from RUAMCHAT_* environment variables; see the README.
@@ -28,6 +33,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args[0] == "manage":  # explicit pass-through, for names that might clash one day
         args = args[1:]
+    if args and "-" in args[0] and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")  # `ruamchat ingest-email` runs the ingest_email command
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ruamchat.settings")
     from django.core.management import execute_from_command_line
 

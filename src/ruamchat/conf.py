@@ -71,6 +71,7 @@ class Config:
     language: str
     reopen_window_hours: int
     upload_max_bytes: int
+    email_max_bytes: int
     run_worker_in_process: bool
     secure_cookies: bool
     db_pool_size: int
@@ -92,6 +93,7 @@ def load() -> Config:
         language=os.environ.get("RUAMCHAT_LANGUAGE", "th"),
         reopen_window_hours=_int("RUAMCHAT_REOPEN_WINDOW_HOURS", 72),
         upload_max_bytes=_int("RUAMCHAT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
+        email_max_bytes=_int("RUAMCHAT_EMAIL_MAX_BYTES", 40 * 1024 * 1024),
         run_worker_in_process=_bool("RUAMCHAT_WORKER_IN_PROCESS", True),
         secure_cookies=_bool("RUAMCHAT_SECURE_COOKIES", False),
         db_pool_size=_int("RUAMCHAT_DB_POOL_SIZE", 10),

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ruamchat.connectors.website",
     "ruamchat.connectors.line",
     "ruamchat.connectors.meta",
+    "ruamchat.connectors.email",
     "ruamchat.inbox",
     "ruamchat.jobs",
     "ruamchat.realtime",
@@ -156,6 +157,7 @@ X_FRAME_OPTIONS = "DENY"
 RUAMCHAT: dict[str, Any] = {
     "REOPEN_WINDOW_HOURS": CONFIG.reopen_window_hours,
     "UPLOAD_MAX_BYTES": CONFIG.upload_max_bytes,
+    "EMAIL_MAX_BYTES": CONFIG.email_max_bytes,
     "UPLOAD_CONTENT_TYPES": [
         "image/jpeg", "image/png", "image/gif", "image/webp",
         "application/pdf", "text/plain", "text/csv",

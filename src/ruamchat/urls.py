@@ -9,5 +9,6 @@ urlpatterns = [
     path("widget/", include("ruamchat.connectors.website.urls")),
     path("line/", include("ruamchat.connectors.line.urls")),
     path("meta/", include("ruamchat.connectors.meta.urls")),
+    path("email/", include("ruamchat.connectors.email.urls")),
     path("django-admin/", admin.site.urls),
 ]

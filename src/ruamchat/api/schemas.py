@@ -12,6 +12,7 @@ from pydantic import PlainSerializer, field_validator
 
 from ruamchat.accounts.models import AgentProfile
 from ruamchat.accounts.selectors import profile_for
+from ruamchat.connectors import registry
 from ruamchat.connectors.models import Channel
 from ruamchat.connectors.selectors import embed_snippet, webhook_url
 from ruamchat.core import secrets as secret_box
@@ -369,6 +370,13 @@ class ChannelOut(ChannelRef):
     created_at: LocalTime
     webhook_url: str = Field(description="Where the provider sends events for this channel.")
     embed_snippet: str | None = Field(description="For website channels: the tag to paste into the site.")
+    status: str | None = Field(description="How the channel is doing, for channels that read from the provider "
+                                           "(a mailbox: when it was last read, the last problem).")
+
+    @staticmethod
+    def resolve_status(obj: Channel) -> str | None:
+        status = getattr(registry.get(obj.kind), "status", None) if obj.kind in registry.kinds() else None
+        return str(status(obj)) if status is not None else None
 
     @staticmethod
     def resolve_secrets(obj: Channel) -> dict[str, str]:
@@ -395,8 +403,18 @@ class ChannelOut(ChannelRef):
         return embed_snippet(obj)
 
 
+class ConnectionCheckOut(Schema):
+    name: str = Field(description="The step tested, e.g. `imap` or `smtp`.")
+    ok: bool
+    message: str = Field(description="What happened, in words an administrator can act on.")
+
+
+class Accepted(Schema):
+    detail: str
+
+
 class ChannelIn(Schema):
-    kind: str = Field(description="A registered channel kind, e.g. `website`, `line`.")
+    kind: str = Field(description="A registered channel kind: `website`, `line`, `messenger`, `instagram`, `email`.")
     name: str = Field(max_length=120)
     default_team_id: int | None = None
     config: dict[str, Any] = {}

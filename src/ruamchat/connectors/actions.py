@@ -17,8 +17,11 @@ from ruamchat.accounts.actions import check_admin
 from ruamchat.accounts.models import Team
 from ruamchat.connectors import registry
 from ruamchat.connectors.base import (
+    ConnectionCheck,
     ContactStatusChange,
+    DeliveryFailure,
     DeliveryUpdate,
+    IgnoredEvent,
     Inbound,
     InboundMessage,
     MessageEdited,
@@ -28,7 +31,6 @@ from ruamchat.connectors.base import (
     RawEvent,
     RawRequest,
     ThreadEvent,
-    UnknownEventType,
 )
 from ruamchat.connectors.models import Channel, InboundEvent
 from ruamchat.contacts.actions import apply_profile
@@ -39,6 +41,7 @@ from ruamchat.inbox.actions import (
     receive_message,
     record_contact_status,
     record_delivery,
+    record_delivery_failure,
     record_echo,
     record_edit,
     record_reaction,
@@ -90,6 +93,24 @@ def update_channel(
     return channel
 
 
+def test_connection(*, actor: User | None, channel: Channel) -> list[ConnectionCheck]:
+    """Try the channel's connections (e.g. IMAP and SMTP logins) and say what works and what does not."""
+    check_admin(actor)
+    test = getattr(registry.get(channel.kind), "test_connection", None)
+    if test is None:
+        return [ConnectionCheck("none", True, _("This kind of channel has nothing to test."))]
+    return list(test(channel))
+
+
+def fetch_now(*, actor: User | None, channel: Channel) -> None:
+    """Ask a channel that reads from the provider (a mailbox) to look for new messages now."""
+    check_admin(actor)
+    fetch = getattr(registry.get(channel.kind), "fetch_now", None)
+    if fetch is None:
+        raise ValidationError(_("This kind of channel receives its messages by itself."))
+    fetch(channel)
+
+
 def _check_settings(kind: str, config: dict[str, Any], secrets: dict[str, Any]) -> None:
     validate = getattr(registry.get(kind), "validate_settings", None)
     errors = validate(config, secrets) if validate is not None else {}
@@ -135,7 +156,7 @@ def process_inbound_event(*, event_id: int) -> None:
     connector = registry.get(channel.kind)
     try:
         items = connector.parse(channel, event)
-    except UnknownEventType as exc:
+    except IgnoredEvent as exc:
         logger.info("ignored %s event %s: %s", channel.kind, event.provider_event_id, exc)
         _finish(event, InboundEvent.Status.IGNORED, str(exc))
         return
@@ -174,6 +195,10 @@ def _apply(channel: Channel, item: Inbound) -> None:
                         removed=item.removed)
     elif isinstance(item, MessageEdited):
         record_edit(channel=channel, provider_message_id=item.provider_message_id, text=item.text)
+    elif isinstance(item, DeliveryFailure) and not record_delivery_failure(
+        channel=channel, provider_message_id=item.provider_message_id, reason=item.reason
+    ):
+        raise IgnoredEvent(f"delivery failure for a message not sent from here: {item.provider_message_id}")
 
 
 def _schedule_profile_refresh(channel: Channel, external_id: str) -> None:

@@ -19,7 +19,12 @@ class MalformedPayload(Exception):
     """The body cannot be read as the provider's format: answer 400 and store nothing."""
 
 
-class UnknownEventType(Exception):
+class IgnoredEvent(Exception):
+    """Nothing to do for this event (e.g. a bounce for a message we never sent): recorded as ignored with
+    the reason, never dropped silently."""
+
+
+class UnknownEventType(IgnoredEvent):
     """An event type the connector did not declare. Recorded as ignored, never dropped silently."""
 
 
@@ -74,6 +79,18 @@ class InboundMessage:
     #: ``external_user_id`` / ``sender_name`` say which member wrote
     thread_id: str = ""
     thread_name: str = ""
+    #: provider ids of earlier messages this one answers (email's In-Reply-To and References), nearest
+    #: first: the message joins the conversation of the first one found
+    references: tuple[str, ...] = ()
+    #: a conversation number the message names (a token in the reply address, "[#123]" in a subject);
+    #: honoured only when that conversation is the same customer's
+    conversation_hint: int | None = None
+    #: start a new conversation unless ``references`` or ``conversation_hint`` find one (a new email is a
+    #: new case); otherwise the customer's current conversation continues, as in a chat
+    new_thread: bool = False
+    #: sent by a machine (an out-of-office reply): stored, but it neither reopens a resolved conversation
+    #: nor puts the customer in the waiting queue
+    automatic: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,9 +156,17 @@ class MessageEdited:
     text: str
 
 
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """A message we sent was refused for good after it left (an email bounce): it is marked failed."""
+
+    provider_message_id: str
+    reason: str
+
+
 Inbound = (
     InboundMessage | ContactStatusChange | MessageWithdrawn | ThreadEvent | OutgoingEcho | DeliveryUpdate
-    | MessageReaction | MessageEdited
+    | MessageReaction | MessageEdited | DeliveryFailure
 )
 
 
@@ -167,6 +192,15 @@ class FetchedContent:
     content: bytes
     content_type: str = ""
     filename: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """One step of "test connection" (log in to IMAP, to SMTP …), told in words an administrator can act on."""
+
+    name: str
+    ok: bool
+    message: str
 
 
 @dataclass(frozen=True)
@@ -215,7 +249,13 @@ class Connector(Protocol):
 
 
 class BaseConnector:
-    """Defaults for the optional parts of the contract."""
+    """Defaults for the optional parts of the contract. Connectors may also offer:
+
+    - ``settings_form``: a Django form class, one field per setting (names in its ``secret_fields`` are
+      secrets), shown by the administration pages instead of JSON;
+    - ``test_connection(channel) -> list[ConnectionCheck]`` and ``fetch_now(channel)``, offered as buttons;
+    - ``status(channel) -> str``: how the channel is doing (last fetch, last error).
+    """
 
     def validate_settings(self, config: dict[str, Any], secrets: dict[str, Any]) -> dict[str, list[str]]:
         """Problems with a channel's settings, by field name (empty when they are fine)."""

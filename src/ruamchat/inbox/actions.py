@@ -147,6 +147,27 @@ def _current_conversation(identity_id: int) -> Conversation | None:
     )
 
 
+def _threaded_conversation(channel: Channel, inbound: InboundMessage, identity: Any) -> Conversation | None:
+    """The conversation a message continues: the one its references answer, the one it names for the same
+    customer, or (for chats) the customer's current one. None: it starts a new conversation."""
+    if inbound.references:
+        found = dict(
+            Message.objects.filter(channel=channel, provider_message_id__in=list(inbound.references[:50]))
+            .values_list("provider_message_id", "conversation_id")
+        )
+        for ref in inbound.references:
+            if ref in found:
+                return Conversation.objects.select_for_update().get(pk=found[ref])
+    if inbound.conversation_hint is not None:
+        named = (Conversation.objects.select_for_update()
+                 .filter(pk=inbound.conversation_hint, channel=channel, contact_id=identity.contact_id).first())
+        if named is not None:
+            return named
+    if inbound.new_thread:
+        return None
+    return _current_conversation(identity.pk)
+
+
 def receive_message(*, channel: Channel, inbound: InboundMessage) -> Message:
     """Store a customer's message in the right conversation episode. A repeated provider id is a no-op."""
     existing = Message.objects.filter(channel=channel, provider_message_id=inbound.provider_message_id).first()
@@ -173,26 +194,33 @@ def _receive(channel: Channel, inbound: InboundMessage) -> Message:
             email=inbound.sender_email, language=inbound.sender_language,
         )
         metadata = inbound.metadata
+    if inbound.automatic:
+        metadata = {**metadata, "automatic": True}
     now = timezone.now()
-    conversation = _current_conversation(identity.pk)
+    conversation = _threaded_conversation(channel, inbound, identity)
     created = reopened = False
     window = timedelta(hours=settings.RUAMCHAT["REOPEN_WINDOW_HOURS"])
-    if conversation is None or conversation.status == Status.CLOSED or (
+    expired = conversation is not None and (conversation.status == Status.CLOSED or (
         conversation.status == Status.RESOLVED and (conversation.resolved_at or now) < now - window
-    ):
+    ))
+    if conversation is not None and inbound.automatic and not conversation.is_active and not expired:
+        pass  # an out-of-office answer to our last message: kept in place, the case stays resolved
+    elif conversation is None or expired:
+        previous = conversation
         conversation = Conversation.objects.create(
             channel=channel, contact=identity.contact, identity=identity, team=channel.default_team,
-            subject=inbound.subject[:255], waiting_since=now,
+            subject=inbound.subject[:255], waiting_since=None if inbound.automatic else now,
         )
         created = True
-        _event(conversation, Event.Kind.CREATED, None, channel=channel.kind, team_id=conversation.team_id)
+        _event(conversation, Event.Kind.CREATED, None, channel=channel.kind, team_id=conversation.team_id,
+               **({"follows": previous.pk} if previous is not None else {}))
     elif conversation.status == Status.RESOLVED:
         reopened = True
         conversation.reopened_count += 1
         _event(conversation, Event.Kind.REOPENED, None, previous_resolved_at=str(conversation.resolved_at))
         conversation.resolved_at = None
         conversation.status = Status.OPEN
-    elif conversation.status in (Status.PENDING, Status.SNOOZED):
+    elif conversation.status in (Status.PENDING, Status.SNOOZED) and not inbound.automatic:
         # the customer answered: back to the team's attention
         _event(conversation, Event.Kind.STATUS_CHANGED, None, old=conversation.status, new=Status.OPEN,
                reason="customer_replied")
@@ -218,7 +246,7 @@ def _receive(channel: Channel, inbound: InboundMessage) -> Message:
 
     conversation.last_message_at = now
     conversation.last_message_preview = preview_of(message.text, [a.kind for a in inbound.attachments])
-    if conversation.waiting_since is None:
+    if conversation.waiting_since is None and not inbound.automatic:
         conversation.waiting_since = now
     conversation.save()
     if created:
@@ -660,6 +688,25 @@ def record_edit(*, channel: Channel, provider_message_id: str, text: str) -> Non
         message.text = text[:MAX_TEXT]
         message.save(update_fields=["text", "metadata"])
         _publish_status(message)
+
+
+def record_delivery_failure(*, channel: Channel, provider_message_id: str, reason: str) -> bool:
+    """A message we sent was refused after it left (a bounce). False when no such message of ours exists."""
+    with transaction.atomic():
+        message = (Message.objects.select_for_update().select_related("conversation")
+                   .filter(channel=channel, provider_message_id=provider_message_id,
+                           direction=Message.Direction.OUTGOING).first())
+        if message is None:
+            return False
+        if message.status == Message.Status.FAILED:
+            return True
+        message.status = Message.Status.FAILED
+        message.error = (reason or _("The message could not be delivered."))[:2000]
+        message.save(update_fields=["status", "error"])
+        _event(message.conversation, Event.Kind.SEND_FAILED, None, message_id=message.pk, error=message.error,
+               after_sending=True)
+        _publish_status(message)
+    return True
 
 
 def attachments_to_fetch(message: Message) -> list[Attachment]:

@@ -9,6 +9,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
@@ -20,13 +21,40 @@ logger = logging.getLogger("ruamchat.jobs")
 POLL_SECONDS = 0.5
 PRUNE_EVERY_SECONDS = 3600
 
+#: long-running loops apps add to every worker process (e.g. the mailbox watchers): each runs in its own
+#: thread with the worker's stop event and must return soon after it is set
+_services: dict[str, Callable[[threading.Event], None]] = {}
+
+
+def add_service(name: str, loop: Callable[[threading.Event], None]) -> None:
+    _services[name] = loop
+
+
+def start_services(stop: threading.Event) -> list[threading.Thread]:
+    threads = []
+    for name, loop in sorted(_services.items()):
+        thread = threading.Thread(target=_run_service, args=(name, loop, stop), name=f"ruamchat-{name}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def _run_service(name: str, loop: Callable[[threading.Event], None], stop: threading.Event) -> None:
+    try:
+        loop(stop)
+    except Exception:
+        logger.exception("service %s stopped with an error", name)
+    finally:
+        close_old_connections()
+
 
 def worker_id(suffix: str = "") -> str:
     return f"{socket.gethostname()}:{os.getpid()}{suffix}"[:64]
 
 
-def run_threads(concurrency: int, stop: threading.Event, poll: float = POLL_SECONDS) -> None:
-    """Block running ``concurrency`` worker threads until ``stop`` is set."""
+def run_threads(concurrency: int, stop: threading.Event, poll: float = POLL_SECONDS, *,
+                services: bool = True) -> None:
+    """Block running ``concurrency`` worker threads (and the apps' services) until ``stop`` is set."""
     wake = threading.Condition()
 
     def notify() -> None:
@@ -55,6 +83,7 @@ def run_threads(concurrency: int, stop: threading.Event, poll: float = POLL_SECO
                for n in range(concurrency)]
     for thread in threads:
         thread.start()
+    threads += start_services(stop) if services else []
     try:
         while not stop.is_set():
             stop.wait(1.0)
@@ -66,7 +95,8 @@ def run_threads(concurrency: int, stop: threading.Event, poll: float = POLL_SECO
         queue.remove_waker(notify)
 
 
-async def run_in_loop(stop: asyncio.Event, concurrency: int = 2, poll: float = POLL_SECONDS) -> None:
+async def run_in_loop(stop: asyncio.Event, concurrency: int = 2, poll: float = POLL_SECONDS, *,
+                      services: bool = True) -> None:
     """The in-process worker of `ruamchat serve`: runs jobs in threads, woken at once by new jobs.
 
     Running inside the server's event loop matters for the embedded set-up: handlers publish realtime
@@ -80,6 +110,8 @@ async def run_in_loop(stop: asyncio.Event, concurrency: int = 2, poll: float = P
 
     queue.add_waker(notify)
     run_next = sync_to_async(queue.run_next_in_worker, thread_sensitive=False)
+    services_stop = threading.Event()
+    service_threads = start_services(services_stop) if services else []
 
     async def one(n: int) -> None:
         me = worker_id(f":async{n}")
@@ -97,3 +129,6 @@ async def run_in_loop(stop: asyncio.Event, concurrency: int = 2, poll: float = P
         await asyncio.gather(*(one(n) for n in range(concurrency)))
     finally:
         queue.remove_waker(notify)
+        services_stop.set()
+        for thread in service_threads:
+            await asyncio.to_thread(thread.join, 30)

@@ -9,7 +9,7 @@ from ninja.responses import Status as WithStatus
 
 from ruamchat.accounts.actions import check_admin
 from ruamchat.api.common import caller, found, responses, team_by_id
-from ruamchat.api.schemas import ChannelIn, ChannelOut, ChannelPatch
+from ruamchat.api.schemas import Accepted, ChannelIn, ChannelOut, ChannelPatch, ConnectionCheckOut
 from ruamchat.connectors import actions
 from ruamchat.connectors.models import Channel
 from ruamchat.connectors.selectors import all_channels, get_channel
@@ -58,3 +58,22 @@ def update(request: HttpRequest, channel_id: int, payload: ChannelPatch) -> Chan
         config=payload.config, secrets=payload.secrets, is_active=payload.is_active,
     )
     return found(get_channel(channel_id), _("Channel not found."))
+
+
+@router.post("/channels/{channel_id}/test", response=responses(list[ConnectionCheckOut], errors=(403, 404)),
+             summary="Test a channel's connections",
+             description="Tries the channel's logins (a mailbox: IMAP and SMTP) and says, step by step and in "
+                         "plain words, what works and what does not. Nothing is stored.")
+def test_connection(request: HttpRequest, channel_id: int) -> list[ConnectionCheckOut]:
+    channel = _channel(request, channel_id)
+    return [ConnectionCheckOut(name=c.name, ok=c.ok, message=c.message)
+            for c in actions.test_connection(actor=caller(request), channel=channel)]
+
+
+@router.post("/channels/{channel_id}/fetch", response=responses(Accepted, 202, errors=(400, 403, 404)),
+             summary="Fetch new mail now",
+             description="For channels that read from the provider (mailboxes): look for new messages at once.")
+def fetch_now(request: HttpRequest, channel_id: int) -> WithStatus[Accepted]:
+    channel = _channel(request, channel_id)
+    actions.fetch_now(actor=caller(request), channel=channel)
+    return WithStatus(202, Accepted(detail=_("Fetching new mail now.")))
