@@ -125,6 +125,19 @@ def api_token(agent: Any) -> str:
     return create_api_token(user=agent, name="tests")
 
 
+@pytest.fixture
+def client_for(db: None) -> Callable[[Any], Any]:
+    """A test client that sends ``Authorization: Bearer <new token of user>`` on every request."""
+    from django.test import Client
+
+    from ruamchat.accounts.actions import create_api_token
+
+    def make(user: Any) -> Any:
+        return Client(headers={"Authorization": f"Bearer {create_api_token(user=user, name='test')}"})
+
+    return make
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -229,3 +242,7 @@ def graph_api(settings: Any) -> Iterator[Any]:
         yield fake
     finally:
         fake.stop()
+
+
+# A real IMAP server (Dovecot, started by scripts/services) and a local SMTP sink, for the email channel.
+from tests.mailservers import dovecot, make_smtp_sink, smtp_sink  # noqa: E402, F401

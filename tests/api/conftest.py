@@ -10,17 +10,6 @@ from django.test import Client
 
 
 @pytest.fixture
-def client_for(db: None) -> Callable[[Any], Client]:
-    """A test client that sends ``Authorization: Bearer <new token of user>`` on every request."""
-    from ruamchat.accounts.actions import create_api_token
-
-    def make(user: Any) -> Client:
-        return Client(headers={"Authorization": f"Bearer {create_api_token(user=user, name='test')}"})
-
-    return make
-
-
-@pytest.fixture
 def agent_api(client_for: Callable[[Any], Client], agent: Any) -> Client:
     return client_for(agent)
 

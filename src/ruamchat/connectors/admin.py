@@ -3,6 +3,7 @@ Secrets are write-only: a blank field keeps the stored value, and none is ever s
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -80,8 +81,7 @@ class ConnectorSettingsForm(ChannelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         secret_fields = getattr(self.settings_form, "secret_fields", ())
-        for name, field in self.settings_form.base_fields.items():
-            self.fields[name] = field
+        for name in self.settings_form.base_fields:
             if self.instance.pk and name not in secret_fields and name in self.instance.config:
                 self.initial[name] = self.instance.config[name]
 
@@ -115,7 +115,8 @@ class ChannelAdmin(admin.ModelAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         settings_form = self._settings_form(_kind_of(request, obj))
         if settings_form is not None:
-            kwargs["form"] = type("SettingsForm", (ConnectorSettingsForm,), {"settings_form": settings_form})
+            fields = {name: copy.deepcopy(field) for name, field in settings_form.base_fields.items()}
+            kwargs["form"] = type("SettingsForm", (ConnectorSettingsForm,), {"settings_form": settings_form, **fields})
         return super().get_form(request, obj, change, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:

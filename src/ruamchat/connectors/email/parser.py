@@ -317,14 +317,15 @@ class _Walker:
             return
         ctype = _content_type(part)
         disposition = (part.get_content_disposition() or "").lower()
-        if part.is_multipart():
-            self._multipart(part, ctype, inline_root=inline_root)
-            return
-        if ctype == "message/delivery-status":
+        # message/* parts count as multipart in compat32: look at them first
+        if ctype in ("message/delivery-status", "message/global-delivery-status"):
             self.delivery_status.append(part)
             return
         if ctype in ("message/rfc822", "message/global"):
             self._forwarded(part)
+            return
+        if part.is_multipart():
+            self._multipart(part, ctype, inline_root=inline_root)
             return
         if ctype in ("text/rfc822-headers", "text/rfc822-header"):
             headers = email.message_from_bytes(_payload(part, self.problems), policy=policy.compat32)
