@@ -99,6 +99,7 @@ def seed_demo() -> bool:
     admin = users["admin"]
     _seed_line(service, admin)
     _seed_messenger(service)
+    _seed_email(support)
     for n, (visitor, name, email, minutes, lines, status, priority, team, assignee, tags) in enumerate(CONVERSATIONS):
         identify_visitor(channel=website, visitor_token=visitor, name=name, email=email)
         conversation = None
@@ -242,3 +243,65 @@ def _seed_messenger(team: Team) -> None:
             conversation = message.conversation
         assert conversation is not None
         _backdate(conversation.pk, minutes)
+
+
+def _demo_mail(*, sender: str, subject: str, text: str, html: str | None, message_id: str,
+               in_reply_to: str | None = None, image: bytes | None = None) -> bytes:
+    from email.message import EmailMessage
+    from email.policy import SMTP
+    from email.utils import format_datetime
+
+    m = EmailMessage(policy=SMTP)
+    m["From"] = sender
+    m["To"] = "ชวนช้อป <support@chuanshop.example>"
+    m["Subject"] = subject
+    m["Date"] = format_datetime(timezone.localtime())
+    m["Message-ID"] = f"<{message_id}>"
+    if in_reply_to:
+        m["In-Reply-To"] = f"<{in_reply_to}>"
+        m["References"] = f"<{in_reply_to}>"
+    m.set_content(text)
+    if html is not None:
+        m.add_alternative(html, subtype="html")
+        if image is not None:
+            html_part = m.get_body(preferencelist=("html",))
+            assert isinstance(html_part, EmailMessage)
+            html_part.add_related(image, "image", "png", cid="<photo@demo>")
+    return m.as_bytes()
+
+
+def _seed_email(team: Team) -> None:
+    """A mailbox without IMAP (mail is piped in); replies go to a local SMTP sink on port 1025, if one runs."""
+    from ruamchat.connectors.actions import process_inbound_event
+    from ruamchat.connectors.email.actions import ingest
+
+    mailbox = create_channel(
+        actor=None, kind="email", name="อีเมล support@chuanshop.example", default_team=team,
+        config={"address": "support@chuanshop.example", "display_name": "ชวนช้อป", "smtp_host": "127.0.0.1",
+                "smtp_port": 1025, "smtp_security": "none"},
+    )
+    mails = [
+        (_demo_mail(
+            sender="วรรณา ทองดี <wanna@example.co.th>", subject="หม้อหุงข้าวที่ได้รับ ฝาปิดไม่สนิท",
+            text="เรียนฝ่ายบริการลูกค้า\n\nหม้อหุงข้าวรุ่น RC-18 ที่ได้รับเมื่อวาน ฝาปิดไม่สนิท ไอน้ำรั่วออกด้านข้าง "
+                 "แนบรูปมาให้ดูค่ะ ขอเปลี่ยนเครื่องใหม่ได้ไหมคะ\n\nขอบคุณค่ะ\nวรรณา\n\n-- \nวรรณา ทองดี\n081-234-5678",
+            html="<p>เรียนฝ่ายบริการลูกค้า</p><p>หม้อหุงข้าวรุ่น <b>RC-18</b> ที่ได้รับเมื่อวาน ฝาปิดไม่สนิท "
+                 "ไอน้ำรั่วออกด้านข้าง แนบรูปมาให้ดูค่ะ</p><p><img src=\"cid:photo@demo\" alt=\"รูปฝาหม้อ\"></p>"
+                 "<p>ขอเปลี่ยนเครื่องใหม่ได้ไหมคะ</p><p>ขอบคุณค่ะ<br>วรรณา</p>"
+                 "<img width=\"1\" height=\"1\" src=\"https://tracker.example/open.gif\">",
+            message_id="demo-mail-1@example.co.th", image=_png(320, 200)), 35),
+        (_demo_mail(
+            sender="Peter Lee <peter.lee@example.com>", subject="Re: Invoice for order ORD-10301",
+            text="Thanks, could you also add our tax ID 0105561234567 to the invoice?\n\n"
+                 "On Fri, 20 Nov 2026 at 14:02, ChuanShop <support@chuanshop.example> wrote:\n"
+                 "> Please find the invoice for ORD-10301 attached.\n> Best regards, ChuanShop",
+            html=None, message_id="demo-mail-2@example.com", in_reply_to="invoice-10301@chuanshop.example"), 180),
+    ]
+    for raw, minutes in mails:
+        event = ingest(channel=mailbox, raw=raw)
+        if event is None:
+            continue
+        process_inbound_event(event_id=event.pk)
+        message = Message.objects.filter(channel=mailbox).order_by("-id").first()
+        if message is not None:
+            _backdate(message.conversation_id, minutes)
