@@ -1,0 +1,67 @@
+"""Retake the README's screenshots from the real UI: the demo data, served by `ruamchat demo`, seen by
+Debian's headless Chromium through Playwright.   .venv/bin/python scripts/screenshots.py"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    port = free_port()
+    env = {**os.environ, "RUAMCHAT_DATA_DIR": tempfile.mkdtemp(prefix="ruamchat-shots-")}
+    server = subprocess.Popen([str(Path(sys.executable).parent / "ruamchat"), "demo", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the demo server did not start") from None
+                time.sleep(0.2)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=os.environ.get("RUAMCHAT_CHROMIUM", "/usr/bin/chromium"),
+                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1366, "height": 820}, locale="th-TH")
+            page.goto(f"{base}/login/")
+            page.fill("#id_username", "pim")
+            page.fill("#id_password", "ruamchat-demo")
+            page.press("#id_password", "Enter")
+            page.wait_for_selector("#queue-list")
+            page.goto(f"{base}/inbox/?queue=all")
+            row = page.locator("#queue-list .queue-row", has_text="หม้อหุงข้าว")
+            row.locator("a.queue-link").click()
+            page.wait_for_selector("#message-list li.message.incoming details.email-quoted, #message-list li.message")
+            page.screenshot(path=str(OUT / "email-conversation.png"))
+            page.locator("a", has_text="ดูแบบที่ส่งมา").first.click()
+            page.wait_for_selector(".email-html")
+            page.screenshot(path=str(OUT / "email-formatted.png"))
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
