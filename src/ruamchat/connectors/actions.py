@@ -239,6 +239,19 @@ def fetch_attachment(*, attachment_id: int) -> None:
                              content_type=fetched.content_type, filename=fetched.filename)
 
 
+def reprocess_inbound_events(*, actor: User | None, event_ids: list[int]) -> int:
+    """Parse stored raw events again (after a parser fix, say). Messages already made from them are not
+    made twice: their provider ids are unique per channel."""
+    check_admin(actor)
+    with transaction.atomic():
+        events = list(InboundEvent.objects.select_for_update().filter(pk__in=event_ids))
+        for event in events:
+            InboundEvent.objects.filter(pk=event.pk).update(status=InboundEvent.Status.PENDING, error="",
+                                                            processed_at=None)
+            queue.enqueue("connectors.process_inbound", event_id=event.pk)
+    return len(events)
+
+
 def mark_inbound_failed(*, event_id: int, error: str) -> None:
     event = InboundEvent.objects.filter(pk=event_id).first()
     if event is not None:

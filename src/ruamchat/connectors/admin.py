@@ -226,6 +226,7 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     list_display = ("provider_event_id", "channel", "event_type", "status", "received_at")
     list_filter = ("status", "channel")
+    actions = ["process_again"]
     search_fields = ("provider_event_id",)
     readonly_fields = ("channel", "provider_event_id", "event_type", "raw", "status", "error", "received_at",
                        "processed_at")
@@ -240,3 +241,11 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.action(description=_("Process the selected events again"), permissions=["view"])
+    def process_again(self, request: HttpRequest, queryset: Any) -> None:
+        count = actions.reprocess_inbound_events(
+            actor=request.user if isinstance(request.user, User) else None,
+            event_ids=list(queryset.values_list("pk", flat=True)),
+        )
+        messages.success(request, _("%(count)s events will be processed again.") % {"count": count})

@@ -140,3 +140,23 @@ def test_a_forged_webhook_to_an_email_channel_stores_nothing(client: Any, mailbo
     response = client.post(f"/hooks/email/{mailbox_channel.key}/", data=mail(), content_type="message/rfc822")
     assert response.status_code == 401
     assert not InboundEvent.objects.exists()
+
+
+def test_an_admin_can_have_stored_mail_parsed_again(deliver: Callable[..., Any], mailbox_channel: Any,
+                                                    admin_user: Any, client: Any, run_jobs: Callable[[], int]) -> None:
+    message = deliver(mail(text="ประมวลผลอีกครั้ง"))
+    event = InboundEvent.objects.get(channel=mailbox_channel)
+    Message.objects.filter(pk=message.pk).delete()  # e.g. a parser bug had dropped it
+    client.force_login(admin_user)
+    response = client.post("/django-admin/connectors/inboundevent/", {
+        "action": "process_again", "_selected_action": [event.pk]})
+    assert response.status_code == 302
+    run_jobs()
+    again = Message.objects.get(channel=mailbox_channel)
+    assert again.text == "ประมวลผลอีกครั้ง" and again.pk != message.pk
+    run_jobs()
+    InboundEvent.objects.filter(pk=event.pk).update(status="pending")
+    from ruamchat.connectors.actions import process_inbound_event
+
+    process_inbound_event(event_id=event.pk)
+    assert Message.objects.filter(channel=mailbox_channel).count() == 1  # never twice
