@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from ruamchat.jobs import queue
 
@@ -45,7 +45,7 @@ def _run_service(name: str, loop: Callable[[threading.Event], None], stop: threa
     except Exception:
         logger.exception("service %s stopped with an error", name)
     finally:
-        close_old_connections()
+        connections.close_all()  # this thread's connections: it is ending
 
 
 def worker_id(suffix: str = "") -> str:

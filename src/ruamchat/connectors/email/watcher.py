@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from ruamchat.connectors.email import actions
 from ruamchat.connectors.email.imap import fetch_new
@@ -51,6 +51,7 @@ def supervise(stop: threading.Event, owner: str | None = None) -> None:
             own_stop.set()
         for thread, _own_stop, _fp in watchers.values():
             thread.join(timeout=IDLE_SECONDS + 5)
+        connections.close_all()
 
 
 def _reconcile(me: str, watchers: dict[int, tuple[threading.Thread, threading.Event, str]]) -> None:
@@ -96,7 +97,7 @@ def watch(channel_id: int, stop: threading.Event, owner: str) -> None:
                 close_old_connections()
     finally:
         actions.release_watch_lease(channel_id=channel_id, owner=owner)
-        close_old_connections()
+        connections.close_all()  # this thread's connections: it is ending
 
 
 def _session(channel: Channel, box: Mailbox, stop: threading.Event, owner: str) -> None:
