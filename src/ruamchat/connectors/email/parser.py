@@ -271,7 +271,40 @@ def _part_text(part: Message, problems: list[str]) -> str:
     text, exact = charsets.decode(data, label if isinstance(label, str) else None)
     if not exact and label:
         problems.append(f"charset {label!r} did not fit the text; guessed")
-    return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    if part.get_content_type() == "text/plain" and str(part.get_param("format") or "").lower() == "flowed":
+        text = unflow(text, delsp=str(part.get_param("delsp") or "").lower() == "yes")
+    return text
+
+
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """RFC 3676 format=flowed: join soft line breaks (a line ending in a space), quote depth by quote depth."""
+    out: list[str] = []
+    pending: tuple[int, str] | None = None  # (quote depth, text so far) of a paragraph still flowing
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        body = line[depth:]
+        if body.startswith(" "):
+            body = body[1:]  # space-stuffing
+        soft = body.endswith(" ") and body != "-- "
+        if soft and delsp:
+            body = body[:-1]
+        if pending is not None and pending[0] == depth:
+            body = pending[1] + body
+        elif pending is not None:
+            out.append(_requote(*pending))
+        pending = None
+        if soft:
+            pending = (depth, body)
+        else:
+            out.append(_requote(depth, body))
+    if pending is not None:
+        out.append(_requote(*pending))
+    return "\n".join(out)
+
+
+def _requote(depth: int, body: str) -> str:
+    return (">" * depth + " " + body) if depth else body
 
 
 def _filename(part: Message) -> str | None:
@@ -362,9 +395,13 @@ class _Walker:
         """One text and one HTML rendering, each the last (richest) of its kind; the rest of the tree
         under the chosen HTML (inline images of multipart/related) is walked as usual."""
         plain = [c for c in children if _content_type(c) == "text/plain"]
-        rich = [c for c in children if _content_type(c) != "text/plain"]
+        rich = [c for c in children if _content_type(c) == "text/html" or c.is_multipart()]
         if plain:
             self.texts.append(_part_text(plain[-1], self.problems))
+        for other in children:
+            # alternatives that are neither text nor HTML (a calendar invitation's text/calendar) are kept
+            if other not in plain and other not in rich:
+                self._attach(other, _content_type(other), inline=False)
         if rich:
             chosen = rich[-1]
             if chosen.is_multipart():
