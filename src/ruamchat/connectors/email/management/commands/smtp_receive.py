@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from argparse import ArgumentParser
-from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
 from ruamchat.connectors.email.smtpd import make_controller
+from ruamchat.core.stopping import stop_on_signals
 
 
 class Command(BaseCommand):
@@ -22,13 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=2525)
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        stop = threading.Event()
-
-        def on_signal(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
+        stop = stop_on_signals()
         controller = make_controller(opts["host"], opts["port"])
         controller.start()
         self.stdout.write(f"ruamchat SMTP receiver on {opts['host']}:{opts['port']}; Ctrl+C to stop")
