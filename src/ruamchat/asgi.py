@@ -15,7 +15,7 @@ django_asgi = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from ruamchat.routing import agent_websocket_urls, widget_websocket_urls  # noqa: E402
+from ruamchat.websockets import agent_websocket_urls, widget_websocket_urls  # noqa: E402
 
 router = ProtocolTypeRouter(
     {

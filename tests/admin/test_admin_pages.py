@@ -54,8 +54,10 @@ def test_channel_secrets_are_write_only_in_the_admin(admin_client: Client, websi
 
 def test_admin_creates_a_team_and_a_canned_response(admin_client: Client) -> None:
     assert admin_client.post("/django-admin/accounts/team/add/", {
-        "name": "ทีมคืนสินค้า", "kind": "support", "open_to_all": "on"}).status_code == 302
-    assert Team.objects.get(name="ทีมคืนสินค้า").open_to_all
+        "name": "ทีมคืนสินค้า", "kind": "support", "open_to_all": "on", "assignment": "least_busy",
+        "release_on_offline": "on"}).status_code == 302
+    created = Team.objects.get(name="ทีมคืนสินค้า")
+    assert created.open_to_all and created.assignment == "least_busy" and created.release_on_offline
     assert admin_client.post("/django-admin/inbox/cannedresponse/add/", {
         "shortcut": "ขอบคุณ", "title": "ขอบคุณ", "text": "ขอบคุณที่ติดต่อเราค่ะ"}).status_code == 302
     assert CannedResponse.objects.get(shortcut="ขอบคุณ").text == "ขอบคุณที่ติดต่อเราค่ะ"

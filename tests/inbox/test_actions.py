@@ -26,7 +26,7 @@ def test_first_message_opens_a_conversation_in_the_channels_default_team(visitor
     assert conversation.status == "open"
     assert conversation.waiting_since is not None
     assert conversation.contact.identities.count() == 1
-    assert kinds(conversation) == ["created"]
+    assert kinds(conversation) == ["created", "triaged"]
 
 
 def test_customer_writing_again_continues_the_same_open_conversation(visitor_says: Any) -> None:
@@ -246,7 +246,7 @@ def test_priority_and_tags_are_recorded_in_the_timeline(conversation: Any, agent
     actions.tag(conversation=conversation, actor=agent, name="  คืนเงิน ")
     actions.tag(conversation=conversation, actor=agent, name="คืนเงิน")  # twice is once
     actions.untag(conversation=conversation, actor=agent, name="คืนเงิน")
-    assert kinds(conversation)[1:] == ["priority_changed", "tagged", "untagged"]
+    assert kinds(conversation)[2:] == ["priority_changed", "tagged", "untagged"]
     assert conversation.tags.count() == 0
 
 

@@ -20,9 +20,11 @@ def check_admin(actor: User | None) -> None:
         raise PermissionDenied(_("Only administrators can change this."))
 
 
-def create_team(*, actor: User | None, name: str, kind: str, open_to_all: bool = False) -> Team:
+def create_team(*, actor: User | None, name: str, kind: str, open_to_all: bool = False,
+                assignment: str = Team.Assignment.MANUAL, release_on_offline: bool = False) -> Team:
     check_admin(actor)
-    team = Team(name=name.strip(), kind=kind, open_to_all=open_to_all)
+    team = Team(name=name.strip(), kind=kind, open_to_all=open_to_all, assignment=assignment,
+                release_on_offline=release_on_offline)
     team.full_clean()
     team.save()
     return team
@@ -30,7 +32,7 @@ def create_team(*, actor: User | None, name: str, kind: str, open_to_all: bool =
 
 def update_team(
     *, actor: User | None, team: Team, name: str | None = None, kind: str | None = None,
-    open_to_all: bool | None = None,
+    open_to_all: bool | None = None, assignment: str | None = None, release_on_offline: bool | None = None,
 ) -> Team:
     check_admin(actor)
     if name is not None:
@@ -39,6 +41,10 @@ def update_team(
         team.kind = kind
     if open_to_all is not None:
         team.open_to_all = open_to_all
+    if assignment is not None:
+        team.assignment = assignment
+    if release_on_offline is not None:
+        team.release_on_offline = release_on_offline
     team.full_clean()
     team.save()
     return team
@@ -98,7 +104,8 @@ def update_agent(
         profile.language = language
     profile.full_clean(exclude=["user"])
     with transaction.atomic():
-        profile.save()
+        # only what an administrator edits: presence and heartbeat belong to the agent's own sessions
+        profile.save(update_fields=["display_name", "role", "capacity", "language"])
         if teams is not None:
             profile.teams.set(teams)
         if role is not None:
@@ -121,7 +128,19 @@ def set_presence(*, user: User, presence: str) -> None:
     profile = profile_for(user)
     if profile.pk is None:
         return
+    was = AgentProfile.objects.filter(pk=profile.pk).values_list("presence", flat=True).first()
     AgentProfile.objects.filter(pk=profile.pk).update(presence=presence, last_seen_at=timezone.now())
+    profile.presence = presence
+    if presence == AgentProfile.Presence.ONLINE and was != presence:
+        from ruamchat.routing.actions import schedule_distribution
+
+        with transaction.atomic():
+            for team_id in profile.teams.values_list("pk", flat=True):
+                schedule_distribution(team_id)  # an agent with room came online: hand out what waits
+    elif presence != AgentProfile.Presence.ONLINE and was == AgentProfile.Presence.ONLINE:
+        from ruamchat.inbox.actions import release_conversations
+
+        release_conversations(user_id=user.pk, reason=presence)
 
 
 def create_api_token(*, user: User, name: str = "") -> str:

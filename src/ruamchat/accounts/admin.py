@@ -16,16 +16,19 @@ from ruamchat.accounts.models import AgentProfile, ApiToken, Team
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "open_to_all")
-    list_filter = ("kind", "open_to_all")
+    list_display = ("name", "kind", "open_to_all", "assignment")
+    list_filter = ("kind", "open_to_all", "assignment")
     search_fields = ("name",)
+    fields = ("name", "kind", "open_to_all", "assignment", "release_on_offline")
 
     def save_model(self, request: HttpRequest, obj: Team, form: Any, change: bool) -> None:
         actor = request.user if isinstance(request.user, User) else None
         if change:
-            actions.update_team(actor=actor, team=obj, name=obj.name, kind=obj.kind, open_to_all=obj.open_to_all)
+            actions.update_team(actor=actor, team=obj, name=obj.name, kind=obj.kind, open_to_all=obj.open_to_all,
+                                assignment=obj.assignment, release_on_offline=obj.release_on_offline)
         else:
-            created = actions.create_team(actor=actor, name=obj.name, kind=obj.kind, open_to_all=obj.open_to_all)
+            created = actions.create_team(actor=actor, name=obj.name, kind=obj.kind, open_to_all=obj.open_to_all,
+                                          assignment=obj.assignment, release_on_offline=obj.release_on_offline)
             obj.pk = created.pk
 
 

@@ -14,12 +14,26 @@ class Team(models.Model):
         SERVICE = "service", _("Customer service")
         SUPPORT = "support", _("Customer support")
 
+    class Assignment(models.TextChoices):
+        MANUAL = "manual", _("Manual: agents claim from the queue")
+        ROUND_ROBIN = "round_robin", _("Round-robin among online agents")
+        LEAST_BUSY = "least_busy", _("Least busy online agent")
+
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SERVICE)
     open_to_all = models.BooleanField(
         _("visible to all agents"),
         default=False,
         help_text=_("When on, every agent can see this team's conversations, not only its members."),
+    )
+    assignment = models.CharField(
+        _("assignment"), max_length=16, choices=Assignment.choices, default=Assignment.MANUAL,
+        help_text=_("How new conversations reach an agent. Agents below their capacity and online get them; "
+                    "the rest wait in the team's unassigned queue and are handed out as capacity frees."),
+    )
+    release_on_offline = models.BooleanField(
+        _("release conversations when an agent goes offline"), default=False,
+        help_text=_("An agent who goes offline gives their open conversations back to the team's queue."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -51,6 +65,8 @@ class AgentProfile(models.Model):
     presence = models.CharField(_("presence"), max_length=16, choices=Presence.choices, default=Presence.OFFLINE)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="th")
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    #: when a conversation was last handed to this agent automatically (round-robin order)
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("agent")

@@ -21,7 +21,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from ruamchat.api.auth import BearerTokenAuth, SessionCsrfAuth
 from ruamchat.api.docs import LocalSwagger
-from ruamchat.api.routers import canned, channels, contacts, conversations, directory
+from ruamchat.api.routers import canned, channels, contacts, conversations, directory, routing
 
 logger = logging.getLogger("ruamchat.api")
 
@@ -51,6 +51,7 @@ api.add_router("", contacts.router)
 api.add_router("", directory.router)
 api.add_router("", channels.router)
 api.add_router("", canned.router)
+api.add_router("", routing.router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

@@ -283,6 +283,7 @@ class TransferIn(Schema):
     agent_id: int | None = None
     # Required by the transfer itself; kept optional here so the answer is the inbox's own message.
     reason: str = Field("", description="Required: why the conversation is handed over.")
+    note: str = Field("", description="Optional internal note for the receiving team (agents only).")
 
 
 class StatusIn(Schema):

@@ -81,6 +81,19 @@ def _publish_message(conversation: Conversation, message: Message) -> None:
     )
 
 
+def _sla(conversation: Conversation) -> None:
+    """Move the SLA clocks to the conversation's new state (in the caller's transaction)."""
+    from ruamchat.sla.actions import announce, recompute
+
+    announce(conversation, recompute(conversation))
+
+
+def _schedule_distribution(team_id: int | None) -> None:
+    from ruamchat.routing.actions import schedule_distribution
+
+    schedule_distribution(team_id)
+
+
 def _event(conversation: Conversation, kind: str, actor: User | None, **data: Any) -> Event:
     return Event.objects.create(conversation=conversation, kind=kind, actor=actor, data=data)
 
@@ -249,6 +262,11 @@ def _receive(channel: Channel, inbound: InboundMessage) -> Message:
     if conversation.waiting_since is None and not inbound.automatic:
         conversation.waiting_since = now
     conversation.save()
+    if created and not inbound.automatic:
+        from ruamchat.routing.actions import route_new_conversation
+
+        route_new_conversation(conversation, message)
+    _sla(conversation)
     if created:
         _publish_conversation(conversation, "created", created=True)
     else:
@@ -286,8 +304,9 @@ def send_reply(
             },
         )
         _store_uploads(message, uploads)
-        fields = ["last_message_at", "last_message_preview", "waiting_since", "updated_at"]
+        fields = ["last_message_at", "last_message_preview", "waiting_since", "handover", "updated_at"]
         if sender_type == Message.Sender.AGENT:
+            conversation.handover = {}  # the receiving side has answered: the hand-over reason is done
             if conversation.first_reply_at is None:
                 conversation.first_reply_at = now
                 fields.append("first_reply_at")
@@ -300,6 +319,30 @@ def send_reply(
         conversation.last_message_at = now
         conversation.last_message_preview = preview_of(text, [_kind_of(u.content_type or "") for u in uploads])
         conversation.save(update_fields=fields)
+        _sla(conversation)
+        queue.enqueue("inbox.deliver_message", message_id=message.pk)
+        _publish_conversation(conversation, "message")
+        _publish_message(conversation, message)
+    return message
+
+
+def send_automatic(*, conversation: Conversation, text: str) -> Message:
+    """A message no person wrote (a routing rule's automatic reply): sent only where the channel allows
+    automatic messages now (never to an auto-replier, within rate limits); it is not a first response."""
+    text = _clean_text(text, required=True)
+    window = reply_window(conversation, human=False)
+    if not window.allowed:
+        raise ValidationError(window.reason or _("This channel does not allow an automatic message now."))
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        message = Message.objects.create(
+            conversation=conversation, channel_id=conversation.channel_id, direction=Message.Direction.OUTGOING,
+            sender_type=Message.Sender.SYSTEM, text=text, status=Message.Status.PENDING,
+            metadata={"reply_tag": window.tag} if window.tag else {},
+        )
+        conversation.last_message_at = timezone.now()
+        conversation.last_message_preview = preview_of(text)
+        conversation.save(update_fields=["last_message_at", "last_message_preview", "updated_at"])
         queue.enqueue("inbox.deliver_message", message_id=message.pk)
         _publish_conversation(conversation, "message")
         _publish_message(conversation, message)
@@ -401,7 +444,36 @@ def assign(*, conversation: Conversation, actor: User, assignee: User | None) ->
         else:
             _event(conversation, Event.Kind.ASSIGNED, actor, assignee_id=new, previous_id=previous)
         _publish_conversation(conversation, "assignee", extra_users={previous})
+        if previous is not None:
+            _schedule_distribution(conversation.team_id)
     return conversation
+
+
+def publish_assignment(conversation: Conversation) -> None:
+    """Tell the agents after commit that an automatic assignment happened."""
+    _publish_conversation(conversation, "assignee")
+
+
+def release_conversations(*, user_id: int, reason: str) -> int:
+    """An agent went offline: in teams that say so, their open conversations go back to the team's queue."""
+    from ruamchat.routing.actions import schedule_distribution
+
+    released = 0
+    teams = list(Team.objects.filter(members__user_id=user_id, release_on_offline=True).values_list("pk", flat=True))
+    for conversation_id in Conversation.objects.filter(
+        assignee_id=user_id, team_id__in=teams, status__in=[Status.OPEN, Status.PENDING],
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+            if conversation.assignee_id != user_id:
+                continue
+            conversation.assignee_id = None
+            conversation.save(update_fields=["assignee", "updated_at"])
+            _event(conversation, Event.Kind.UNASSIGNED, None, previous_id=user_id, reason=reason)
+            _publish_conversation(conversation, "assignee", extra_users={user_id})
+            schedule_distribution(conversation.team_id)
+        released += 1
+    return released
 
 
 def claim(*, conversation: Conversation, actor: User) -> Conversation:
@@ -413,10 +485,12 @@ def claim(*, conversation: Conversation, actor: User) -> Conversation:
 
 def transfer(
     *, conversation: Conversation, actor: User, reason: str,
-    team: Team | None = None, agent: User | None = None,
+    team: Team | None = None, agent: User | None = None, note: str = "",
 ) -> Conversation:
-    """Hand a conversation to another team or agent. The reason is required and kept in the timeline."""
+    """Hand a conversation to another team or agent. The reason is required and kept in the timeline (and
+    shown on top in the receiving queue until someone there answers); ``note`` becomes a private note."""
     check_can_act(actor, conversation)
+    note = _clean_text(note, required=False)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Say why you are transferring this conversation."))
@@ -433,13 +507,28 @@ def transfer(
                 % {"name": profile_for(agent).name, "team": conversation.team or "-"}
             )
         conversation.assignee_id = agent.pk if agent is not None else None
-        conversation.save(update_fields=["team", "assignee", "updated_at"])
+        conversation.handover = {
+            "reason": reason[:500], "from_team_id": old_team, "by": profile_for(actor).name,
+            "at": timezone.now().isoformat(),
+        }
+        conversation.save(update_fields=["team", "assignee", "handover", "updated_at"])
         _event(
             conversation, Event.Kind.TRANSFERRED, actor, reason=reason[:500],
             from_team_id=old_team, to_team_id=conversation.team_id,
             from_agent_id=old_agent, to_agent_id=conversation.assignee_id,
         )
+        if note:
+            noted = Message.objects.create(
+                conversation=conversation, channel_id=conversation.channel_id, direction=Message.Direction.OUTGOING,
+                sender_type=Message.Sender.AGENT, sender_user=actor, is_private=True, text=note,
+                status=Message.Status.SENT, sent_at=timezone.now(), metadata={"handover": True},
+            )
+            _publish_message(conversation, noted)
+        _sla(conversation)
         _publish_conversation(conversation, "transfer", extra_teams={old_team}, extra_users={old_agent})
+        _schedule_distribution(conversation.team_id)
+        if old_agent is not None and old_team != conversation.team_id:
+            _schedule_distribution(old_team)
     return conversation
 
 
@@ -480,6 +569,9 @@ def change_status(
                snoozed_until=snoozed_until.isoformat() if snoozed_until else None)
         if status == Status.SNOOZED and snoozed_until is not None:
             queue.enqueue("inbox.wake_snoozed", run_after=snoozed_until, conversation_id=conversation.pk)
+        _sla(conversation)
+        if status in (Status.RESOLVED, Status.CLOSED, Status.SNOOZED) and conversation.assignee_id is not None:
+            _schedule_distribution(conversation.team_id)  # the agent has room again
         _publish_conversation(conversation, "status")
     return conversation
 
@@ -504,6 +596,7 @@ def change_priority(*, conversation: Conversation, actor: User, priority: int) -
         conversation.priority = priority
         conversation.save(update_fields=["priority", "updated_at"])
         _event(conversation, Event.Kind.PRIORITY_CHANGED, actor, old=old, new=priority)
+        _sla(conversation)
         _publish_conversation(conversation, "priority")
     return conversation
 

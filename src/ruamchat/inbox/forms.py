@@ -75,6 +75,7 @@ class TransferForm(forms.Form):
     team = forms.ModelChoiceField(queryset=all_teams(), required=False)
     agent = forms.ModelChoiceField(queryset=_agent_users(), required=False)
     reason = forms.CharField(required=False, max_length=500)
+    note = forms.CharField(required=False, max_length=5000)
 
 
 class PriorityForm(forms.Form):

@@ -58,6 +58,10 @@ class Conversation(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     category = models.CharField(_("category"), max_length=32, blank=True)
+    #: the triage suggestion made when the conversation started: team kind, category, priority and reasons
+    triage = models.JSONField(default=dict, blank=True)
+    #: the last hand-over (reason, from team, by whom, when), shown on top in the receiving queue until answered
+    handover = models.JSONField(default=dict, blank=True)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
     snoozed_until = models.DateTimeField(null=True, blank=True)
@@ -68,6 +72,18 @@ class Conversation(models.Model):
     first_reply_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     reopened_count = models.PositiveIntegerField(default=0)
+    # SLA clocks (see ruamchat.sla): due times in business time of the team's calendar, kept up to date by
+    # sla.actions.recompute whenever something that moves them happens, and looked at by the sweep only
+    # when ``sla_check_at`` comes (never a query per conversation per minute).
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    next_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)  # the nearest of the running clocks
+    sla_state = models.PositiveSmallIntegerField(default=9)  # 0 breached, 1 at risk, 2 ok, 9 no SLA running
+    sla_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)  # pending: the resolution clock is paused
+    sla_paused_seconds = models.PositiveIntegerField(default=0)  # business seconds paused so far
+    sla_flags = models.JSONField(default=dict, blank=True)  # warnings and breaches already announced
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -79,16 +95,16 @@ class Conversation(models.Model):
             # matching QUEUE_ORDER (SQLite cannot index NULLS LAST; it sorts the small open set instead).
             # The included column makes an agent's queue counts (team OR assignee) index-only scans.
             models.Index(
-                F("status"), F("team"), F("priority"), F("waiting_since"), F("id"),
-                name="conv_team_queue", include=["assignee"],
+                F("status"), F("team"), F("sla_state"), F("sla_due_at"), F("priority"), F("waiting_since"), F("id"),
+                name="conv_team_queue2", include=["assignee"],
             ),
             models.Index(
-                F("status"), F("assignee"), F("priority"), F("waiting_since"), F("id"),
-                name="conv_assignee_queue", include=["team"],
+                F("status"), F("assignee"), F("sla_state"), F("sla_due_at"), F("priority"), F("waiting_since"),
+                F("id"), name="conv_assignee_queue2", include=["team"],
             ),
             models.Index(
-                F("status"), F("priority"), F("waiting_since"), F("id"),
-                name="conv_all_queue",
+                F("status"), F("sla_state"), F("sla_due_at"), F("priority"), F("waiting_since"), F("id"),
+                name="conv_all_queue2",
             ),
             models.Index(fields=["contact", "-created_at"], name="conv_contact_recent"),
         ]
@@ -207,6 +223,11 @@ class Event(models.Model):
         CONTACT_UNFOLLOWED = "contact_unfollowed", _("Customer blocked the account")
         MESSAGE_WITHDRAWN = "message_withdrawn", _("Customer withdrew a message")
         THREAD_CHANGED = "thread_changed", _("Group chat changed")
+        TRIAGED = "triaged", _("Triage suggestion")
+        RULE_APPLIED = "rule_applied", _("Routing rule applied")
+        SLA_WARNING = "sla_warning", _("SLA at risk")
+        SLA_BREACHED = "sla_breached", _("SLA breached")
+        ESCALATED = "escalated", _("Escalated")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from ruamchat.accounts.selectors import open_team_ids, profile_for, team_ids_of, visible_team_ids
 from ruamchat.connectors.base import ReplyWindow
@@ -17,7 +19,9 @@ from ruamchat.inbox.models import Attachment, CannedResponse, Conversation, Even
 AnyUser = User | AnonymousUser
 
 ACTIVE_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING, Conversation.Status.SNOOZED)
-QUEUE_ORDER = (F("priority").asc(), F("waiting_since").asc(nulls_last=True), F("id").asc())
+# Breached SLAs first, then the nearest due time, then priority, then who has waited longest.
+QUEUE_ORDER = (F("sla_state").asc(), F("sla_due_at").asc(nulls_last=True), F("priority").asc(),
+               F("waiting_since").asc(nulls_last=True), F("id").asc())
 
 
 def visibility_filter(user: AnyUser) -> Q | None:
@@ -106,7 +110,8 @@ def queue_conversations(
 
 
 LIST_FIELDS = (
-    "id", "status", "priority", "waiting_since", "last_message_at", "last_message_preview", "assignee_id",
+    "id", "status", "priority", "sla_state", "sla_due_at", "handover", "waiting_since", "last_message_at",
+    "last_message_preview", "assignee_id",
     "team_id", "contact__id", "contact__name", "contact__email", "contact__phone", "channel__id", "channel__name",
     "channel__kind",
 )
@@ -259,3 +264,25 @@ def reply_window(conversation: Conversation, *, human: bool = True) -> ReplyWind
     from ruamchat.connectors import registry
 
     return registry.get(conversation.channel.kind).reply_window(conversation.channel, conversation, human=human)
+
+
+def team_periods(conversation: Conversation,
+                 now: datetime | None = None) -> list[tuple[int | None, datetime, datetime]]:
+    """Which team held the conversation when: (team id, from, until), from its creation and hand-overs, so
+    metrics can attribute time to each team. The last period runs until resolution (or now)."""
+    now = now or timezone.now()
+    periods: list[tuple[int | None, datetime, datetime]] = []
+    current: int | None = None
+    since = conversation.created_at
+    for kind, data, at in (Event.objects.filter(conversation=conversation, kind__in=["created", "transferred"])
+                           .order_by("id").values_list("kind", "data", "created_at")):
+        if kind == "created":
+            current, since = data.get("team_id"), at
+            continue
+        if data.get("to_team_id") == current:
+            continue
+        periods.append((current, since, at))
+        current, since = data.get("to_team_id"), at
+    end = conversation.resolved_at if conversation.resolved_at and not conversation.is_active else now
+    periods.append((current, since, max(end, since)))
+    return periods

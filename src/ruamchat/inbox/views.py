@@ -54,7 +54,7 @@ from ruamchat.inbox.selectors import (
     timeline_of,
     visible_conversations,
 )
-from ruamchat.web.templatetags.ruamchat_ui import priority_class, query, rc_waiting, rc_when
+from ruamchat.web.templatetags.ruamchat_ui import priority_class, query, rc_waiting, rc_when, sla_class, sla_label
 from ruamchat.web.timeline import describe
 
 if TYPE_CHECKING:
@@ -128,6 +128,9 @@ class QueueRow:
     when: str  # the last message's time, when nobody is waiting
     priority: str  # css class: urgent | high | normal | low
     priority_label: str
+    handover: str  # the hand-over reason, until the receiving team answers
+    sla: str  # "" | breached | at_risk | ok
+    sla_label: str  # "SLA breached" / "due 14:30"
     status: str
     status_label: str
     tags: list[str]
@@ -140,6 +143,8 @@ class QueueRow:
             pk=c.pk, href=href, contact_name=c.contact.display_name, preview=c.last_message_preview,
             waiting=rc_waiting(c.waiting_since), when="" if c.waiting_since else rc_when(c.last_message_at),
             priority=priority_class(c.priority), priority_label=str(c.get_priority_display()),
+            sla=sla_class(c.sla_state), sla_label=sla_label(c.sla_state, c.sla_due_at),
+            handover=str((c.handover or {}).get("reason", "")),
             status=c.status, status_label=str(c.get_status_display()), tags=[t.name for t in c.tags.all()],
             channel_name=c.channel.name, assignee_name=assignee_name,
         )
@@ -447,7 +452,8 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     return _control(
         request, pk, "transfer", TransferForm,
         lambda user, c, data: actions.transfer(
-            conversation=c, actor=user, reason=data["reason"], team=data["team"], agent=data["agent"]
+            conversation=c, actor=user, reason=data["reason"], team=data["team"], agent=data["agent"],
+            note=data.get("note") or "",
         ),
     )
 

@@ -37,3 +37,14 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}#{self.pk} ({self.status})"
+
+
+class Schedule(models.Model):
+    """When a periodic job runs next. Every worker process looks; the one whose UPDATE moves ``next_run_at``
+    forward enqueues the job, so a periodic job runs once per period however many workers there are."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.next_run_at}"

@@ -19,7 +19,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ruamchat.jobs.models import Job
+from ruamchat.jobs.models import Job, Schedule
 
 logger = logging.getLogger("ruamchat.jobs")
 
@@ -45,6 +45,8 @@ class JobSpec:
 
 _registry: dict[str, JobSpec] = {}
 _wakers: list[Callable[[], None]] = []
+#: periodic jobs: name -> how often
+_periodic: dict[str, timedelta] = {}
 
 
 def job(
@@ -59,6 +61,27 @@ def job(
         return func
 
     return decorate
+
+
+def periodic(name: str, every: timedelta) -> None:
+    """Run the registered job ``name`` (without arguments) every ``every``, once across all workers."""
+    if name not in _registry:
+        raise KeyError(f"unknown job {name!r}")
+    _periodic[name] = every
+
+
+def enqueue_due_periodic(now: datetime | None = None) -> list[str]:
+    """Enqueue the periodic jobs that are due; returns their names. Safe to call from every worker at once:
+    a job is enqueued only by the caller whose conditional UPDATE moved its schedule forward."""
+    now = now or timezone.now()
+    started: list[str] = []
+    for name, every in sorted(_periodic.items()):
+        Schedule.objects.get_or_create(name=name, defaults={"next_run_at": now})
+        with transaction.atomic():
+            if Schedule.objects.filter(name=name, next_run_at__lte=now).update(next_run_at=now + every):
+                enqueue(name)
+                started.append(name)
+    return started
 
 
 def enqueue(name: str, *, run_after: datetime | None = None, **payload: Any) -> Job:

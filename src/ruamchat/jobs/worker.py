@@ -20,6 +20,7 @@ logger = logging.getLogger("ruamchat.jobs")
 
 POLL_SECONDS = 0.5
 PRUNE_EVERY_SECONDS = 3600
+PERIODIC_CHECK_SECONDS = 5.0
 
 #: long-running loops apps add to every worker process (e.g. the mailbox watchers): each runs in its own
 #: thread with the worker's stop event and must return soon after it is set
@@ -37,6 +38,14 @@ def start_services(stop: threading.Event) -> list[threading.Thread]:
         thread.start()
         threads.append(thread)
     return threads
+
+
+def _enqueue_due_periodic() -> None:
+    close_old_connections()
+    try:
+        queue.enqueue_due_periodic()
+    finally:
+        close_old_connections()
 
 
 def _run_service(name: str, loop: Callable[[threading.Event], None], stop: threading.Event) -> None:
@@ -65,12 +74,15 @@ def run_threads(concurrency: int, stop: threading.Event, poll: float = POLL_SECO
 
     def loop(n: int) -> None:
         me = worker_id(f":{n}")
-        last_prune = 0.0
+        last_prune = last_periodic = 0.0
         while not stop.is_set():
             try:
                 if n == 0 and time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
                     queue.prune()
                     last_prune = time.monotonic()
+                if n == 0 and time.monotonic() - last_periodic > PERIODIC_CHECK_SECONDS:
+                    queue.enqueue_due_periodic()
+                    last_periodic = time.monotonic()
                 if queue.run_next_in_worker(me):
                     continue
             except Exception:
@@ -113,10 +125,16 @@ async def run_in_loop(stop: asyncio.Event, concurrency: int = 2, poll: float = P
     services_stop = threading.Event()
     service_threads = start_services(services_stop) if services else []
 
+    due_periodic = sync_to_async(_enqueue_due_periodic, thread_sensitive=False)
+
     async def one(n: int) -> None:
         me = worker_id(f":async{n}")
+        last_periodic = 0.0
         while not stop.is_set():
             try:
+                if n == 0 and time.monotonic() - last_periodic > PERIODIC_CHECK_SECONDS:
+                    last_periodic = time.monotonic()
+                    await due_periodic()
                 if await run_next(me):
                     continue
             except Exception:

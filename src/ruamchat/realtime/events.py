@@ -24,6 +24,8 @@ SCHEMAS: dict[str, frozenset[str]] = {
     ),
     "message.created": frozenset({"conversation_id", "message_id", "team_id", "assignee_id", "is_private"}),
     "message.updated": frozenset({"conversation_id", "message_id", "status"}),
+    # an SLA clock of a conversation is at risk or breached: to its assignee, its team and the supervisors
+    "sla.alert": frozenset({"conversation_id", "team_id", "assignee_id", "clock", "level", "due_at"}),
     # to the website visitor's browser: the message itself (only public ones ever go there)
     "widget.message": frozenset({"message"}),
     "widget.agents": frozenset({"online"}),

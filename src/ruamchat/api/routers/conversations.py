@@ -191,6 +191,7 @@ def transfer(request: HttpRequest, conversation_id: int, payload: TransferIn) ->
     agent = agent_user_by_id(payload.agent_id) if payload.agent_id is not None else None
     return _fresh(request, actions.transfer(
         conversation=conversation, actor=caller(request), reason=payload.reason, team=team, agent=agent,
+        note=payload.note,
     ))
 
 

@@ -90,6 +90,35 @@ def priority_class(value: Any) -> str:
         return "normal"
 
 
+SLA_CLASSES = {0: "breached", 1: "at_risk", 2: "ok"}
+
+
+@register.filter
+def sla_class(state: Any) -> str:
+    try:
+        return SLA_CLASSES.get(int(state), "")
+    except (TypeError, ValueError):
+        return ""
+
+
+def sla_label(state: Any, due: Any) -> str:
+    kind = sla_class(state)
+    if not kind or due is None:
+        return ""
+    when = timezone.localtime(due)
+    if kind == "breached":
+        return str(_("SLA breached %(when)s") % {"when": rc_when(due)})
+    return str(_("Due %(time)s") % {"time": when.strftime("%H:%M") if when.date() == timezone.localdate()
+                                      else when.strftime("%d/%m %H:%M")})
+
+
+@register.simple_tag
+def sla_due(due: Any) -> str:
+    if due is None:
+        return ""
+    return timezone.localtime(due).strftime("%d/%m/%Y %H:%M")
+
+
 @register.simple_tag
 def query(params: dict[str, Any], **changes: Any) -> str:
     """``params`` with ``changes`` applied, as a query string starting with "?" (empty values dropped)."""
