@@ -146,3 +146,25 @@ def test_transfer_with_reason_and_note_shows_on_top_in_the_receiving_queue(
     send_reply(conversation=conversation, actor=wichai, text="ลองอัปเดตแอปเวอร์ชันล่าสุดนะคะ")
     conversation.refresh_from_db()
     assert conversation.handover == {}
+
+
+def test_assignment_and_transfer_through_the_api(client_for: Callable[..., Any], admin_user: Any, team: Any,
+                                                 two_agents: Any, support_team: Any,
+                                                 line_says: Callable[..., Any]) -> None:
+    api = client_for(admin_user)
+    changed = api.patch(f"/api/v1/teams/{team.pk}", {"assignment": "least_busy", "release_on_offline": True},
+                        content_type="application/json")
+    assert changed.status_code == 200 and changed.json()["assignment"] == "least_busy"
+    conversation = line_says("ขอเปลี่ยนที่อยู่จัดส่งค่ะ", user="API1").conversation
+    assert conversation.assignee in two_agents
+    a = conversation.assignee
+    moved = client_for(a).post(f"/api/v1/conversations/{conversation.pk}/transfer", {
+        "team_id": support_team.pk, "reason": "เรื่องที่อยู่ในระบบ", "note": "ตรวจในระบบหลังบ้านด้วย"},
+        content_type="application/json")
+    assert moved.status_code == 200
+    conversation.refresh_from_db()
+    assert conversation.team == support_team
+    assert conversation.messages.filter(is_private=True, text="ตรวจในระบบหลังบ้านด้วย").exists()
+    missing = client_for(admin_user).post(f"/api/v1/conversations/{conversation.pk}/transfer",
+                                          {"team_id": team.pk, "reason": ""}, content_type="application/json")
+    assert missing.status_code == 400

@@ -112,8 +112,16 @@ class ChannelRef(Schema):
 # ---------------------------------------------------------------- teams and agents
 
 
+class Assignment(StrEnum):
+    MANUAL = "manual"
+    ROUND_ROBIN = "round_robin"
+    LEAST_BUSY = "least_busy"
+
+
 class TeamOut(TeamRef):
     open_to_all: bool
+    assignment: Assignment
+    release_on_offline: bool
     created_at: LocalTime
 
 
@@ -121,12 +129,17 @@ class TeamIn(Schema):
     name: str = Field(max_length=100)
     kind: TeamKind = TeamKind.SERVICE
     open_to_all: bool = False
+    assignment: Assignment = Field(Assignment.MANUAL, description="How new conversations reach an agent: agents "
+                                   "claim them (manual), round_robin or least_busy among online agents with room.")
+    release_on_offline: bool = Field(False, description="An agent going offline gives their open conversations back.")
 
 
 class TeamPatch(Schema):
     name: str | None = Field(None, max_length=100)
     kind: TeamKind | None = None
     open_to_all: bool | None = None
+    assignment: Assignment | None = None
+    release_on_offline: bool | None = None
 
 
 class AgentOut(Schema):

@@ -25,7 +25,8 @@ def list_teams(request: HttpRequest) -> list[Team]:
              summary="Create a team (administrators)")
 def create_team(request: HttpRequest, payload: TeamIn) -> WithStatus[Team]:
     team = actions.create_team(
-        actor=caller(request), name=payload.name, kind=payload.kind.value, open_to_all=payload.open_to_all
+        actor=caller(request), name=payload.name, kind=payload.kind.value, open_to_all=payload.open_to_all,
+        assignment=payload.assignment.value, release_on_offline=payload.release_on_offline,
     )
     return WithStatus(201, team)
 
@@ -38,6 +39,8 @@ def update_team(request: HttpRequest, team_id: int, payload: TeamPatch) -> Team:
     return actions.update_team(
         actor=caller(request), team=team, name=payload.name,
         kind=payload.kind.value if payload.kind else None, open_to_all=payload.open_to_all,
+        assignment=payload.assignment.value if payload.assignment else None,
+        release_on_offline=payload.release_on_offline,
     )
 
 

@@ -277,6 +277,7 @@
         return;
       }
       if (!data || data.type !== "event") return;
+      if (data.event === "sla.alert") showSlaAlert(data.payload || {});
       scheduleListRefresh();
       const payload = data.payload || {};
       if (conversationId && payload.conversation_id === conversationId) {
@@ -291,6 +292,34 @@
       setTimeout(connect, backoff);
       backoff = Math.min(backoff * 2, 15000);
     });
+  }
+
+  /* An SLA clock is at risk or breached: a notice that links to the conversation (announced by screen
+     readers through the live region), kept until dismissed. */
+  function showSlaAlert(payload) {
+    const box = document.getElementById("live-alerts");
+    if (!box || !payload.conversation_id) return;
+    // one event reaches an agent through several groups (their own, their team's): show it once
+    const key = [payload.conversation_id, payload.clock, payload.level, payload.due_at].join("|");
+    if (Array.from(box.children).some(function (el) { return el.dataset.key === key; })) return;
+    const item = document.createElement("div");
+    item.dataset.key = key;
+    item.className = "live-alert sla-" + (payload.level === "breached" ? "breached" : "at_risk");
+    item.dataset.conversationId = String(payload.conversation_id);
+    const link = document.createElement("a");
+    link.href = "/inbox/c/" + encodeURIComponent(payload.conversation_id) + "/";
+    const label = payload.level === "breached" ? box.dataset.labelBreached : box.dataset.labelWarning;
+    const clock = box.dataset["clock_" + payload.clock] || payload.clock;
+    link.textContent = (label || "SLA") + " · #" + payload.conversation_id + " · " + clock;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn btn-quiet btn-small";
+    close.textContent = "×";
+    close.setAttribute("aria-label", box.dataset.labelDismiss || "Dismiss");
+    close.addEventListener("click", function () { item.remove(); });
+    item.appendChild(link);
+    item.appendChild(close);
+    box.appendChild(item);
   }
 
   if (body.dataset.wsPath && "WebSocket" in window) connect();
