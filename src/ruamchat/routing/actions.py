@@ -225,6 +225,8 @@ def _pick(team: Team, candidates: list[AgentProfile]) -> AgentProfile | None:
 def auto_assign(conversation: Conversation) -> bool:
     """Give the conversation to an online agent of its team with room, by the team's strategy. False when
     the team assigns by hand or everyone is full: it waits in the team's unassigned queue."""
+    if conversation.team_id is None:
+        return False
     team = Team.objects.filter(pk=conversation.team_id).first()  # fresh: its settings may just have changed
     if team is None or team.assignment == Team.Assignment.MANUAL or not conversation.is_active:
         return False
