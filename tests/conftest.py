@@ -17,6 +17,14 @@ os.environ.setdefault("RUAMCHAT_CHANNEL_PREFIX", "rc-test-" + os.environ.get("PY
 
 
 @pytest.fixture(autouse=True)
+def _fresh_sla_settings() -> None:
+    # each test's database starts empty: no calendar or policy fingerprint may carry over from the last one
+    from ruamchat.sla.selectors import forget
+
+    forget()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # Password hashing is deliberately slow; tests make many logins, so they use a fast hasher.

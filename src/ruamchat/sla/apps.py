@@ -9,3 +9,6 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         import ruamchat.sla.tasks  # noqa: F401  (registers the jobs)
+        from ruamchat.sla import signals
+
+        signals.connect()

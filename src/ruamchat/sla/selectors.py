@@ -3,6 +3,7 @@ administrator changes them)."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -11,8 +12,29 @@ from django.db.models import Max
 from ruamchat.sla.calendar import BusinessCalendar, Period
 from ruamchat.sla.models import Calendar, SlaPolicy
 
+#: how long a process trusts its copy of the calendars and policies before asking whether they changed
+RECHECK_SECONDS = 5.0
+_checked: dict[str, tuple[float, str]] = {}
+
 
 def _version() -> str:
+    """A fingerprint of calendars and policies, looked up at most every few seconds (an admin's change
+    applies within RECHECK_SECONDS; a sweep over a thousand conversations asks once)."""
+    now = time.monotonic()
+    cached = _checked.get("v")
+    if cached is not None and now - cached[0] < RECHECK_SECONDS:
+        return cached[1]
+    version = _read_version()
+    _checked["v"] = (now, version)
+    return version
+
+
+def forget() -> None:
+    """Drop the cached fingerprint (after a change in this process, so it applies at once)."""
+    _checked.clear()
+
+
+def _read_version() -> str:
     calendars = Calendar.objects.aggregate(n=Max("updated_at"))
     policies = SlaPolicy.objects.aggregate(n=Max("updated_at"))
     return f"{calendars['n']}:{policies['n']}:{SlaPolicy.objects.count()}:{Calendar.teams.through.objects.count()}"
