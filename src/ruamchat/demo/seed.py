@@ -93,6 +93,7 @@ def seed_demo() -> bool:
         ).user
     for shortcut, title, text in CANNED:
         actions.save_canned_response(actor=None, shortcut=shortcut, title=title, text=text)
+    _seed_routing(service, support)
     website = create_channel(actor=None, kind="website", name="เว็บไซต์ร้าน ชวนช้อป", default_team=service,
                              config={"prechat": False})
     now = timezone.now()
@@ -305,3 +306,29 @@ def _seed_email(team: Team) -> None:
         message = Message.objects.filter(channel=mailbox).order_by("-id").first()
         if message is not None:
             _backdate(message.conversation_id, minutes)
+
+
+def _seed_routing(service: Team, support: Team) -> None:
+    """Business hours, SLA targets, and the rule that sends support work to the Support team."""
+    from datetime import time
+
+    from ruamchat.accounts.actions import update_team
+    from ruamchat.routing.actions import create_rule
+    from ruamchat.sla.models import Calendar, OpeningPeriod, SlaPolicy
+
+    office = Calendar.objects.create(name="เวลาทำการ จันทร์–เสาร์", time_zone="Asia/Bangkok", holiday_country="TH",
+                                     is_default=True)
+    for day in range(6):
+        OpeningPeriod.objects.create(calendar=office, weekday=day, opens=time(9), closes=time(18))
+    for team in (service, support):
+        for priority, first, resolution in ((0, 15, 240), (1, 60, 480), (None, 120, 1440)):
+            SlaPolicy.objects.create(team=team, priority=priority, first_response_minutes=first,
+                                     next_response_minutes=first, resolution_minutes=resolution,
+                                     escalate_priority=priority is None)
+    update_team(actor=None, team=support, assignment="least_busy")
+    create_rule(actor=None, name="งานคืนเงิน เปลี่ยน/คืนสินค้า ปัญหาเทคนิค → ฝ่ายซัพพอร์ต",
+                conditions=[{"field": "triage_team", "op": "is", "value": "support"}],
+                actions=[{"type": "set_team", "value": support.pk}])
+    create_rule(actor=None, name="นอกเวลาทำการ: ติดแท็ก",
+                conditions=[{"field": "business_hours", "op": "outside"}],
+                actions=[{"type": "add_tag", "value": "นอกเวลา"}])
