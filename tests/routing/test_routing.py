@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from ruamchat.inbox.models import Event
 from ruamchat.routing.actions import create_rule
@@ -151,3 +152,20 @@ def test_a_customer_angry_again_is_high_priority(line_says: Callable[..., Any], 
     again = line_says("แย่มาก บริการห่วยที่สุด ไม่พอใจเลย!!!", user="A1").conversation
     assert again.pk != first.pk and again.priority == 1
     assert any(r["rule"] == "angry" for r in again.triage["reasons"])
+
+
+def test_agents_read_the_triage_reasons_and_rules_in_the_timeline(line_says: Callable[..., Any], agent: Any,
+                                                                  support_team: Any, client: Client) -> None:
+    create_rule(actor=None, name="Refunds to Support", conditions=[{"field": "triage_team", "op": "is",
+                                                                     "value": "support"}],
+                actions=[{"type": "set_team", "value": support_team.pk}])
+    conversation = line_says("มีควันออกจากปลั๊กค่ะ ขอคืนเงินด้วย", user="TL").conversation
+    conversation.refresh_from_db()
+    from ruamchat.web.timeline import describe
+
+    with translation.override("en"):
+        sentences = [e.sentence for e in describe(conversation.events.order_by("id"))]
+    triage = next(s for s in sentences if s.startswith("Triage suggests"))
+    assert "Urgent" in triage and "ควัน” (safety hazard) → Urgent" in triage
+    assert any(s.startswith("Routing rule “Refunds to Support” applied: ") and support_team.name in s
+               for s in sentences)

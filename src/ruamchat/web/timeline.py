@@ -82,6 +82,8 @@ def _sentence(event: Event, names: _Names) -> str:
         return _("The customer wrote again: the conversation was reopened")
     if kind == Event.Kind.ASSIGNED:
         assignee = data.get("assignee_id")
+        if data.get("reason") == "auto":
+            return _("Assigned automatically to %(agent)s") % {"agent": names.agent(assignee)}
         if data.get("reason") == "replied":
             return _("%(agent)s took the conversation by replying") % {"agent": names.agent(assignee)}
         if assignee == event.actor_id:
@@ -142,6 +144,37 @@ def _sentence(event: Event, names: _Names) -> str:
                 "count": count}
         return ngettext("%(count)d member joined the group", "%(count)d members joined the group", count) % {
             "count": count}
+    if kind == Event.Kind.TRIAGED:
+        from ruamchat.triage.engine import CATEGORY_LABELS, TEAM_LABELS, Reason, _explain
+
+        reasons = [_explain(Reason(**{k: str(r.get(k, "")) for k in ("field", "value", "keyword", "rule")}))
+                   for r in data.get("reasons", []) if isinstance(r, dict)]
+        summary = _("Triage suggests %(team)s, %(category)s, %(priority)s") % {
+            "team": TEAM_LABELS.get(str(data.get("team_kind")), data.get("team_kind", "")),
+            "category": CATEGORY_LABELS.get(str(data.get("category")), data.get("category", "")),
+            "priority": _priority_label(data.get("priority"))}
+        return summary + (": " + "; ".join(reasons) if reasons else "")
+    if kind == Event.Kind.RULE_APPLIED:
+        done = ", ".join(str(a.get("label") or a.get("value")) for a in data.get("actions", []) if isinstance(a, dict))
+        return _("Routing rule “%(rule)s” applied: %(actions)s") % {"rule": data.get("rule", ""), "actions": done}
+    if kind in (Event.Kind.SLA_WARNING, Event.Kind.SLA_BREACHED):
+        clocks = {"first_response": _("first response"), "next_response": _("next response"),
+                  "resolution": _("resolution")}
+        due = parse_datetime(str(data.get("due_at") or ""))
+        values = {"clock": clocks.get(str(data.get("clock")), data.get("clock", "")),
+                  "time": rc_full(due) if due else "-"}
+        if kind == Event.Kind.SLA_WARNING:
+            return _("SLA at risk: %(clock)s due %(time)s") % values
+        return _("SLA breached: %(clock)s was due %(time)s") % values
+    if kind == Event.Kind.ESCALATED:
+        parts = []
+        if "priority" in data:
+            parts.append(_("priority raised to %(priority)s") % {"priority": _priority_label(data["priority"]["new"])})
+        if "team" in data:
+            parts.append(_("moved to %(team)s") % {"team": names.team(data["team"]["new"])})
+        if "assignee" in data:
+            parts.append(_("given back to the team's queue"))
+        return _("Escalated after the SLA breach: %(changes)s") % {"changes": ", ".join(str(p) for p in parts)}
     return str(event.get_kind_display())
 
 
