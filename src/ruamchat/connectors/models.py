@@ -12,7 +12,11 @@ from ruamchat.core import secrets as secret_box
 
 
 def new_channel_key() -> str:
-    return secrets.token_urlsafe(16)
+    """URL-safe; never starting with "-", so `--channel KEY` on a command line is not read as an option."""
+    key = secrets.token_urlsafe(16)
+    while key.startswith("-"):
+        key = secrets.token_urlsafe(16)
+    return key
 
 
 class Channel(models.Model):

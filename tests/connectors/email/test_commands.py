@@ -29,7 +29,7 @@ class _Stdin:
 def test_ingest_email_reads_a_mail_from_standard_input(mailbox_channel: Any, run_jobs: Callable[[], int],
                                                         monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     monkeypatch.setattr(sys, "stdin", _Stdin(mail(text="ส่งผ่าน MTA ครับ")))
-    call_command("ingest_email", "--channel", mailbox_channel.key)
+    call_command("ingest_email", f"--channel={mailbox_channel.key}")
     assert "stored as event" in capsys.readouterr().out
     run_jobs()
     assert Message.objects.get(direction="in").text == "ส่งผ่าน MTA ครับ"
@@ -43,7 +43,7 @@ def test_ingest_email_tells_the_mta_what_went_wrong(mailbox_channel: Any, monkey
     assert unknown.value.code == 67  # EX_NOUSER: the MTA bounces it
     monkeypatch.setattr(sys, "stdin", _Stdin(b"  \r\n"))
     with pytest.raises(SystemExit) as empty:
-        call_command("ingest_email", "--channel", mailbox_channel.key)
+        call_command("ingest_email", f"--channel={mailbox_channel.key}")
     assert empty.value.code == 65  # EX_DATAERR
     assert not Message.objects.exists()
 

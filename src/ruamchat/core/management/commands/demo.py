@@ -30,7 +30,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  inbox:        {url}/")
         self.stdout.write(f"  website chat: {url}/widget/{created_or_key()}/demo")
         self.stdout.write(f"  LINE webhook: {url}/hooks/line/{created_or_key('line')}/ (demo OA, no LINE credentials)")
-        self.stdout.write(f"  email:        ruamchat ingest-email --channel {created_or_key('email')} < mail.eml"
+        self.stdout.write(f"  email:        ruamchat ingest-email --channel={created_or_key('email')} < mail.eml"
                           " (replies go to an SMTP sink on 127.0.0.1:1025 if one runs)")
         self.stdout.write(f"  logins (password {DEMO_PASSWORD}):")
         self.stdout.write("    admin (administrator), napat (supervisor),")
