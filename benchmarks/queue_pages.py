@@ -283,7 +283,8 @@ class Batch:
 CONVERSATION_COLUMNS = (
     "id", "channel_id", "contact_id", "identity_id", "team_id", "assignee_id", "status", "priority", "category",
     "subject", "snoozed_until", "waiting_since", "last_message_at", "last_message_preview", "first_reply_at",
-    "resolved_at", "reopened_count", "created_at", "updated_at",
+    "resolved_at", "reopened_count", "created_at", "updated_at", "triage", "handover", "sla_state",
+    "sla_paused_seconds", "sla_flags",
 )
 MESSAGE_COLUMNS = (
     "id", "conversation_id", "channel_id", "direction", "sender_type", "sender_user_id", "is_private", "text",
@@ -372,7 +373,7 @@ def conversation_batch(rng: random.Random, world: World, first_id: int, count: i
             cid, world.channel, contact, contact, team, assignee, status, pick_priority(rng), category, "",
             ts(snoozed_until) if snoozed_until else None, ts(waiting_since) if waiting_since else None,
             ts(last), text[:200], ts(first_reply) if first_reply else None, ts(resolved) if resolved else None,
-            0, ts(created), ts(resolved or last),
+            0, ts(created), ts(resolved or last), "{}", "{}", 9, 0, "{}",
         ))
         batch.events.append((cid, "created", None, json.dumps({"channel": "website", "team_id": team}),
                              ts(created)))
