@@ -17,6 +17,7 @@ from ruamchat.inbox.models import Conversation
 from ruamchat.routing.actions import create_rule
 from ruamchat.sla import actions as sla
 from ruamchat.sla.models import Calendar, OpeningPeriod, SlaPolicy
+from tests.e2e.steps import visitor_writes
 
 pytestmark = pytest.mark.browser
 
@@ -48,14 +49,7 @@ def test_a_refund_is_routed_assigned_breached_and_escalated(
         expect(page.locator("#connection-status")).to_have_attribute("data-state", "online")  # wichai is online
 
         # the customer writes in the website chat
-        visitor = visitor_ctx.new_page()
-        visitor.goto(f"{live_server_url}/widget/{website.key}/demo")
-        visitor.locator("ruamchat-widget .rc-bubble").click()
-        widget = visitor.frame_locator("ruamchat-widget iframe")
-        expect(widget.locator("#rc-app")).to_have_attribute("data-connection", "open")
-        widget.locator("#rc-input").fill("ขอคืนเงินค่ะ ได้รับสินค้าผิดรุ่น")
-        widget.locator("#rc-input").press("Enter")
-        expect(widget.locator(".rc-msg--visitor").first).to_have_attribute("data-state", "sent")
+        visitor_writes(visitor_ctx, live_server_url, website.key, "ขอคืนเงินค่ะ ได้รับสินค้าผิดรุ่น")
         conversation = Conversation.objects.get()
         assert conversation.team == support_team and conversation.assignee == wichai
 

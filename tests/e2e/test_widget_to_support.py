@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from ruamchat.inbox.models import Conversation, Event
+from tests.e2e.steps import visitor_writes
 
 pytestmark = pytest.mark.browser
 
@@ -48,14 +49,8 @@ def test_visitor_to_service_to_support_and_back_live(
         expect(service.locator("#queue-list .queue-row")).to_have_count(0)
 
         # The visitor writes in Thai through the widget on the shop's page.
-        visitor = visitor_ctx.new_page()
-        visitor.goto(f"{live_server_url}/widget/{website.key}/demo")
-        visitor.locator("ruamchat-widget .rc-bubble").click()
-        widget = visitor.frame_locator("ruamchat-widget iframe")
-        expect(widget.locator("#rc-app")).to_have_attribute("data-connection", "open")
-        widget.locator("#rc-input").fill("เครื่องชงกาแฟเปิดไม่ติดค่ะ ขอคืนเงินได้ไหมคะ")
-        widget.locator("#rc-input").press("Enter")
-        expect(widget.locator(".rc-msg--visitor").first).to_have_attribute("data-state", "sent")
+        widget = visitor_writes(visitor_ctx, live_server_url, website.key,
+                                "เครื่องชงกาแฟเปิดไม่ติดค่ะ ขอคืนเงินได้ไหมคะ")
 
         # The Service agent sees it appear without reloading, and opens it.
         row = service.locator("#queue-list .queue-row")
