@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from ruamchat.jobs import queue
 from ruamchat.jobs.models import Job
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -103,14 +103,6 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def _wait_for(condition: Any, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)  # polling the condition, bounded by the deadline above
-
-
 @pytest.mark.django_db(transaction=True)
 def test_replies_survive_a_killed_worker_process(visitor_says: Any, agent: Any) -> None:
     """A worker process is killed outright; replies queued meanwhile are sent by the next one."""
@@ -122,7 +114,7 @@ def test_replies_survive_a_killed_worker_process(visitor_says: Any, agent: Any) 
     cmd = [sys.executable, "-m", "ruamchat.cli", "worker", "--concurrency", "1", "--poll", "0.1"]
     worker = subprocess.Popen(cmd, env=_worker_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait_for(lambda: Message.objects.get(pk=first.pk).status == "sent")
+        wait_for(lambda: Message.objects.get(pk=first.pk).status == "sent")
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
@@ -130,7 +122,7 @@ def test_replies_survive_a_killed_worker_process(visitor_says: Any, agent: Any) 
     assert Message.objects.get(pk=second.pk).status == "pending"  # stored, waiting, not lost
     worker = subprocess.Popen(cmd, env=_worker_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait_for(lambda: Message.objects.get(pk=second.pk).status == "sent")
+        wait_for(lambda: Message.objects.get(pk=second.pk).status == "sent")
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=30)

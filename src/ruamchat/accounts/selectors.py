@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from ruamchat.accounts.models import AgentProfile, ApiToken, Team
 
@@ -86,3 +89,15 @@ def agent_names(user_ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return {p.user_id: p.name for p in AgentProfile.objects.select_related("user").filter(user_id__in=ids)}
+
+
+#: an agent counts as online while their browser's heartbeat is younger than this
+ONLINE_WITHIN = timedelta(seconds=90)
+
+
+def online_agents() -> QuerySet[AgentProfile]:
+    """Agents connected now (a heartbeat within ONLINE_WITHIN)."""
+    return AgentProfile.objects.filter(
+        presence=AgentProfile.Presence.ONLINE, last_seen_at__gte=timezone.now() - ONLINE_WITHIN,
+        user__is_active=True,
+    )

@@ -134,17 +134,12 @@ def _check_outgoing(
     return text, uploads
 
 
-def _kind_of(content_type: str) -> str:
-    major = content_type.split("/")[0]
-    return {"image": "image", "video": "video", "audio": "audio"}.get(major, "file")
-
-
 def _store_uploads(message: Message, uploads: list[UploadedFile]) -> None:
     for upload in uploads:
         content_type = (upload.content_type or "application/octet-stream").split(";")[0].strip().lower()
         filename = (upload.name or "file").rsplit("/", 1)[-1][:200]
         attachment = Attachment(
-            message=message, kind=_kind_of(content_type), filename=filename,
+            message=message, kind=Attachment.kind_for(content_type), filename=filename,
             content_type=content_type, size=upload.size or 0,
         )
         attachment.file.save(filename, upload, save=False)
@@ -317,7 +312,8 @@ def send_reply(
                 _event(conversation, Event.Kind.ASSIGNED, actor, assignee_id=actor.pk, reason="replied")
             conversation.waiting_since = None
         conversation.last_message_at = now
-        conversation.last_message_preview = preview_of(text, [_kind_of(u.content_type or "") for u in uploads])
+        conversation.last_message_preview = preview_of(text, [Attachment.kind_for(u.content_type or "")
+                                                              for u in uploads])
         conversation.save(update_fields=fields)
         _sla(conversation)
         queue.enqueue("inbox.deliver_message", message_id=message.pk)

@@ -120,6 +120,12 @@ class Conversation(models.Model):
     def is_active(self) -> bool:
         return self.status in (self.Status.OPEN, self.Status.PENDING, self.Status.SNOOZED)
 
+    @property
+    def has_sla_clock(self) -> bool:
+        """An SLA clock runs (or is paused) for this conversation: its due times are worth showing."""
+        return self.is_active and bool(self.first_response_due_at or self.next_response_due_at
+                                       or self.resolution_due_at or self.sla_paused_at)
+
 
 class Message(models.Model):
     class Direction(models.TextChoices):
@@ -202,6 +208,12 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename or self.kind
+
+    @staticmethod
+    def kind_for(content_type: str) -> str:
+        """The attachment kind a MIME type is shown as (image, video, audio, else file)."""
+        major = (content_type or "").split("/")[0].strip().lower()
+        return {"image": "image", "video": "video", "audio": "audio"}.get(major, "file")
 
 
 class Event(models.Model):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ruamchat.accounts.actions import check_admin
 from ruamchat.accounts.models import AgentProfile, Team
+from ruamchat.accounts.selectors import ONLINE_WITHIN, online_agents
 from ruamchat.inbox.models import Conversation, Event, Message, Tag
 from ruamchat.jobs import queue
 from ruamchat.routing import rules
@@ -26,7 +27,6 @@ from ruamchat.routing.models import RoutingRule
 
 logger = logging.getLogger("ruamchat.routing")
 
-ONLINE_WITHIN = timedelta(seconds=90)
 LOAD_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING)
 DISTRIBUTE_BATCH = 200
 
@@ -166,7 +166,13 @@ def _apply(conversation: Conversation, action: dict[str, Any]) -> dict[str, Any]
         conversation.category = str(value)
         return {"type": kind, "value": value}
     if kind == "add_tag":
-        tag, _created = Tag.objects.get_or_create(name=str(value).strip()[:50])
+        from ruamchat.inbox.actions import normalize_tag
+
+        try:
+            name = normalize_tag(str(value))
+        except ValidationError:
+            return None
+        tag, _created = Tag.objects.get_or_create(name=name)
         conversation.save()
         conversation.tags.add(tag)
         return {"type": kind, "value": tag.name}
@@ -201,11 +207,8 @@ def auto_reply(*, conversation_id: int, text: str) -> None:
 
 def online_members(team_id: int) -> list[AgentProfile]:
     """Members of the team who are online now and below their capacity, least loaded first, with their load."""
-    now = timezone.now()
     members: list[AgentProfile] = list(
-        AgentProfile.objects.select_related("user")
-        .filter(teams=team_id, user__is_active=True, presence=AgentProfile.Presence.ONLINE,
-                last_seen_at__gte=now - ONLINE_WITHIN)
+        online_agents().select_related("user").filter(teams=team_id)
         .annotate(load=Count("user__assigned_conversations",
                              filter=Q(user__assigned_conversations__status__in=LOAD_STATUSES)))
         .filter(load__lt=F("capacity"))

@@ -10,7 +10,6 @@ from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 CONDITION_FIELDS: dict[str, tuple[str, ...]] = {
     "channel": ("is", "is_not"),              # value: channel id or list of ids
@@ -26,13 +25,6 @@ CONDITION_FIELDS: dict[str, tuple[str, ...]] = {
 }
 ACTION_TYPES = ("set_team", "set_priority", "set_category", "add_tag", "assign", "auto_reply")
 CATEGORIES = ("technical", "return", "exchange", "refund", "order_status", "payment", "account", "other")
-FIELD_LABELS = {
-    "channel": gettext_lazy("channel"), "channel_kind": gettext_lazy("kind of channel"),
-    "text": gettext_lazy("message text"), "triage_team": gettext_lazy("suggested team"),
-    "triage_category": gettext_lazy("suggested category"), "triage_priority": gettext_lazy("suggested priority"),
-    "contact_attribute": gettext_lazy("customer attribute"), "tag": gettext_lazy("tag"),
-    "language": gettext_lazy("language"), "business_hours": gettext_lazy("business hours"),
-}
 MAX_REGEX_TEXT = 5000
 
 

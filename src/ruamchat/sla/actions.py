@@ -191,3 +191,13 @@ def sweep(now: datetime | None = None) -> int:
                 continue
             announce(conversation, recompute(conversation, now=now))
     return len(ids)
+
+
+def sweep_all(now: datetime | None = None) -> int:
+    """Sweep in batches until nothing due is left (the periodic job)."""
+    total = 0
+    while True:
+        done = sweep(now)
+        total += done
+        if done < SWEEP_BATCH:
+            return total

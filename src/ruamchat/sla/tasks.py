@@ -9,8 +9,7 @@ from ruamchat.sla import actions
 @job("sla.sweep", max_attempts=1)
 def sweep() -> None:
     """Every 30 seconds: announce clocks that came at risk or breached (only those whose moment came)."""
-    while actions.sweep() >= actions.SWEEP_BATCH:
-        pass
+    actions.sweep_all()
 
 
 periodic("sla.sweep", timedelta(seconds=30))

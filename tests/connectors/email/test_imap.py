@@ -4,7 +4,6 @@ mail marked or moved as configured, IDLE noticing new mail at once, and connecti
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +15,7 @@ from ruamchat.connectors.email.imap import fetch_new
 from ruamchat.connectors.email.models import MailboxState
 from ruamchat.inbox.models import Message
 from tests.connectors.email.conftest import mail
+from tests.waiting import wait_for
 
 
 def _mailbox(dovecot: Any, team: Any, **config: Any) -> tuple[Any, str, str]:
@@ -123,9 +123,9 @@ def test_the_watcher_notices_new_mail_at_once_with_idle(dovecot: Any, team: Any,
     thread = threading.Thread(target=watcher.supervise, args=(stop, "test-worker"), daemon=True)
     thread.start()
     try:
-        _wait(lambda: MailboxState.objects.filter(channel=channel, last_polled_at__isnull=False).exists())
+        wait_for(lambda: MailboxState.objects.filter(channel=channel, last_polled_at__isnull=False).exists())
         dovecot.append(user, password, mail(text="มาถึงระหว่าง IDLE"))
-        _wait(lambda: run_jobs() >= 0 and Message.objects.filter(text="มาถึงระหว่าง IDLE").exists())
+        wait_for(lambda: run_jobs() >= 0 and Message.objects.filter(text="มาถึงระหว่าง IDLE").exists())
         state = MailboxState.objects.get(channel=channel)
         assert state.watch_lease_by == "test-worker"
     finally:
@@ -133,11 +133,3 @@ def test_the_watcher_notices_new_mail_at_once_with_idle(dovecot: Any, team: Any,
         thread.join(timeout=40)
     assert not thread.is_alive()
     assert MailboxState.objects.get(channel=channel).watch_lease_by == ""  # handed back on stop
-
-
-def _wait(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.1)

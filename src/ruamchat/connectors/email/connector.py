@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ruamchat.connectors.base import (
     BaseConnector,
@@ -32,16 +33,11 @@ from ruamchat.connectors.base import (
 from ruamchat.connectors.email import mailbox, outbound, parser, selectors, tokens
 from ruamchat.connectors.email.forms import MailboxSettingsForm
 from ruamchat.connectors.models import Channel, InboundEvent
-from ruamchat.inbox.models import Conversation, Message
+from ruamchat.inbox.models import Attachment, Conversation, Message
 from ruamchat.jobs import queue
 
 _SUBJECT_NUMBER = re.compile(r"\[#(\d{1,12})\]")
 MAX_QUOTED = 50_000
-
-
-def _kind(content_type: str) -> str:
-    major = content_type.split("/")[0]
-    return {"image": "image", "video": "video", "audio": "audio"}.get(major, "file")
 
 
 def digest(raw: bytes) -> str:
@@ -50,7 +46,7 @@ def digest(raw: bytes) -> str:
 
 class EmailConnector(BaseConnector):
     kind = "email"
-    label = "Email"
+    label = gettext_noop("Email")  # translated where shown
     event_types = frozenset({"email"})
 
     # -------------------------------------------------------------- no webhooks
@@ -109,7 +105,7 @@ class EmailConnector(BaseConnector):
         )
         attachments = [
             InboundAttachment(
-                kind=_kind(a.content_type), filename=a.display_name(i), content_type=a.content_type,
+                kind=Attachment.kind_for(a.content_type), filename=a.display_name(i), content_type=a.content_type,
                 content=a.content, data={k: v for k, v in (("content_id", a.content_id), ("inline", a.inline)) if v},
             )
             for i, a in enumerate(mail.attachments, start=1)
@@ -157,10 +153,8 @@ class EmailConnector(BaseConnector):
         if not mail.message_id:
             return parser.synthetic_message_id(raw)
         mid = mail.message_id[:200]
-        other = (Message.objects.filter(channel=channel, provider_message_id=mid)
-                 .values_list("metadata", flat=True).first())
-        if other is not None:
-            seen = (other or {}).get("email", {})
+        seen = selectors.email_meta_of(channel, mid)
+        if seen is not None:
             sender = mail.from_.address.lower() if mail.from_ else None
             same = (
                 (seen.get("from") or {}).get("address", "").lower() == (sender or "")
@@ -205,18 +199,13 @@ class EmailConnector(BaseConnector):
             return ReplyWindow(False, reason=_("This mailbox has no SMTP server to send with."))
         if human:
             return ReplyWindow(True)
-        last = (Message.objects.filter(conversation=conversation, direction=Message.Direction.INCOMING)
-                .order_by("-id").values_list("metadata", flat=True).first()) or {}
-        if last.get("email", {}).get("suppress_auto_response"):
+        if selectors.last_incoming_email_meta(conversation).get("suppress_auto_response"):
             return ReplyWindow(False, reason=_("The customer's last mail was automatic, a bounce or from a list: "
                                                "no automatic mail is sent to it."))
         if conversation.identity_id is None:
             return ReplyWindow(True)
         since = timezone.now() - timedelta(hours=1)
-        recent = Message.objects.filter(
-            channel=channel, conversation__identity_id=conversation.identity_id,
-            direction=Message.Direction.OUTGOING, is_private=False, created_at__gte=since,
-        ).exclude(sender_type=Message.Sender.AGENT).count()
+        recent = selectors.automatic_mails_since(channel, conversation.identity_id, since)
         if recent >= box.automatic_per_hour:
             return ReplyWindow(False, reason=_("Enough automatic mail went to this address in the last hour."))
         return ReplyWindow(True)

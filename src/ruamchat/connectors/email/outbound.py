@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ruamchat.connectors.email import tokens
+from ruamchat.connectors.email import selectors, tokens
 from ruamchat.connectors.email.mailbox import Mailbox, connect_smtp, explain
 from ruamchat.inbox.models import Message
 
@@ -35,14 +35,6 @@ class Outgoing:
 def _meta(message: Message) -> dict:
     value = message.metadata.get("email") if message.metadata else None
     return value if isinstance(value, dict) else {}
-
-
-def parent_of(message: Message) -> Message | None:
-    """The mail this reply answers: the customer's latest mail before it (else our own latest)."""
-    earlier = Message.objects.filter(conversation_id=message.conversation_id, pk__lt=message.pk, is_private=False)
-    incoming = earlier.filter(direction=Message.Direction.INCOMING).order_by("-id").first()
-    return incoming or earlier.filter(direction=Message.Direction.OUTGOING).exclude(
-        provider_message_id=None).order_by("-id").first()
 
 
 def _addr_list(values: object) -> list[str]:
@@ -92,7 +84,7 @@ def _quote_lines(text: str) -> str:
 
 def build(message: Message, box: Mailbox) -> Outgoing:
     conversation = message.conversation
-    parent = parent_of(message)
+    parent = selectors.parent_of(message)
     to, cc = recipients(message, parent, box)
     message_id = tokens.message_id(conversation.pk, message.pk, box.domain)
     mail = EmailMessage(policy=SMTP)

@@ -1,16 +1,12 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db.models import Q
-from django.utils import timezone
 
 from ruamchat.accounts.models import AgentProfile
+from ruamchat.accounts.selectors import online_agents
 from ruamchat.connectors.models import Channel
 from ruamchat.connectors.website.connector import visitor_external_id
 from ruamchat.inbox.models import Attachment, Message
-
-ONLINE_WITHIN = timedelta(seconds=90)
 
 
 def website_channel(key: str) -> Channel | None:
@@ -19,10 +15,7 @@ def website_channel(key: str) -> Channel | None:
 
 def agents_online(channel: Channel) -> bool:
     """Someone who could answer is connected now (a heartbeat in the last 90 seconds)."""
-    qs = AgentProfile.objects.filter(
-        presence=AgentProfile.Presence.ONLINE, last_seen_at__gte=timezone.now() - ONLINE_WITHIN,
-        user__is_active=True,
-    )
+    qs = online_agents()
     if channel.default_team_id:
         qs = qs.filter(
             Q(teams=channel.default_team_id) | Q(role__in=[AgentProfile.Role.ADMIN, AgentProfile.Role.SUPERVISOR])
