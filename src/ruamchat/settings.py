@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "ruamchat.routing",
     "ruamchat.triage",
     "ruamchat.sla",
+    "ruamchat.kb",
     "ruamchat.jobs",
     "ruamchat.realtime",
     "ruamchat.api",

@@ -36,7 +36,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from pythainlp.tokenize import word_dict_trie
 from pythainlp.tokenize.newmm import segment
 from pythainlp.util import Trie, dict_trie
-from pythainlp.util import normalize as thai_normalize
+
+from ruamchat.core.text import detect_language, normalise
 
 from . import keywords as kw
 
@@ -45,11 +46,6 @@ RULES = kw.RULES  # the rule names ``extra`` accepts
 COMBO_WINDOW = 8  # the parts of an "a + b" keyword must lie within this many tokens
 NEGATION_REACH = 4  # tokens looked at before a keyword for a negation
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-_THAI_LETTER = re.compile(r"[\u0e01-\u0e4f]")
-_REPEATED_THAI = re.compile(r"([\u0e01-\u0e2e])\1{2,}")  # consonants; normalize() already folds vowels
-_REPEATED_LATIN = re.compile(r"([a-z])\1{2,}")
 _PIECES = re.compile(r"(?P<thai>[\u0e01-\u0e4f]+)|(?P<word>[a-z0-9]+(?:'[a-z]+)*)|(?P<space>\s+)|(?P<other>.)", re.S)
 _EXCLAIM = re.compile(r"[!！]{3,}")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
@@ -84,18 +80,6 @@ def _undouble(stem: str) -> str:
     if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
         return stem[:-1]
     return stem
-
-
-def normalise(text: str) -> str:
-    """The text as the engine reads it: lower case, Thai normalised, no zero-width characters."""
-    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH).translate(_THAI_DIGITS)
-    text = thai_normalize(text.replace("’", "'").lower())
-    text = _REPEATED_THAI.sub(r"\1", text)
-    return _REPEATED_LATIN.sub(r"\1", text)
-
-
-def detect_language(text: str) -> str:
-    return "th" if _THAI_LETTER.search(text) else "en"
 
 
 @dataclass(frozen=True)

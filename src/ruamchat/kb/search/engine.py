@@ -1,0 +1,330 @@
+"""Search: a query → the best articles, ranked by BM25F over title, keywords and text, with a highlighted passage.
+
+1. The query is analysed like the articles; each query term becomes a *group* of alternatives with weights:
+   the term itself (1.0), the same word without tone marks (``FOLDED``), the business's synonyms
+   (``SYNONYM``) and, for a word no article holds, known words one or two typing mistakes away (``TYPO``).
+2. The database's full-text index returns candidates holding any alternative (``backends``).
+3. Every candidate is scored here, the same on SQLite and PostgreSQL:
+   ``score = Σ_groups idf · tf~ (k1 + 1) / (tf~ + k1)``, ``tf~ = Σ_fields w_f · tf_f / (1 − b_f + b_f · len_f/avg_f)``.
+4. The top articles get their best passage, with the matched words marked.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Avg, Count
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from ruamchat.kb.models import Article, SearchDocument, SearchTerm
+from ruamchat.kb.search import backends, vocabulary
+from ruamchat.kb.search.analysis import Analyzer, fold
+
+K1 = 1.2
+B = {"title": 0.5, "keywords": 0.5, "body": 0.75}
+WEIGHTS = backends.WEIGHTS
+FOLDED, SYNONYM, TYPO = 0.8, 0.8, 0.6
+CANDIDATES = 100
+SNIPPET_CHARS = 220
+STATS_SECONDS = 10.0
+VOCABULARY_SECONDS = 60.0
+
+
+@dataclass
+class Group:
+    """One query word and what else may stand for it: term → weight (terms as the index holds them)."""
+
+    word: str
+    alternatives: dict[str, float] = field(default_factory=dict)
+    idf: float = 0.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    article_id: int
+    score: float
+    title_html: SafeString
+    snippet_html: SafeString
+    article: Article
+
+
+@dataclass(frozen=True)
+class Result:
+    query: str
+    hits: list[Hit]
+    groups: list[Group]
+
+    @property
+    def corrected(self) -> list[tuple[str, str]]:
+        """(word typed, word searched) for the words the search corrected."""
+        out = []
+        for group in self.groups:
+            typos = [term for term, weight in group.alternatives.items() if weight == TYPO]
+            if typos:
+                out.append((group.word, typos[0]))
+        return out
+
+
+# -- corpus statistics, per process, refreshed every few seconds -------------------------------------------
+
+_lock = threading.Lock()
+_stats: tuple[float, dict[str, float]] | None = None
+_vocabulary: tuple[float, dict[int, list[str]], frozenset[str]] | None = None
+
+
+def _corpus() -> dict[str, float]:
+    global _stats
+    now = time.monotonic()
+    if _stats is None or now - _stats[0] > STATS_SECONDS:
+        row = SearchDocument.objects.aggregate(
+            n=Count("id"), title=Avg("title_length"), keywords=Avg("keyword_length"), body=Avg("body_length"),
+        )
+        stats = {name: float(row[name] or 0.0) for name in ("n", "title", "keywords", "body")}
+        _stats = (now, stats)
+    return _stats[1]
+
+
+def _known_terms() -> tuple[dict[int, list[str]], frozenset[str]]:
+    """Every indexed term (folded), by length, for typo correction."""
+    global _vocabulary
+    now = time.monotonic()
+    with _lock:
+        if _vocabulary is None or now - _vocabulary[0] > VOCABULARY_SECONDS:
+            terms = list(SearchTerm.objects.filter(df__gt=0).values_list("term", flat=True))
+            by_length: dict[int, list[str]] = {}
+            for term in terms:
+                by_length.setdefault(len(term), []).append(term)
+            _vocabulary = (now, by_length, frozenset(terms))
+        return _vocabulary[1], _vocabulary[2]
+
+
+def forget() -> None:
+    """Read the statistics again at the next search (tests, and after a bulk import)."""
+    global _stats, _vocabulary
+    _stats = None
+    _vocabulary = None
+
+
+# -- the query ----------------------------------------------------------------------------------------------
+
+def _typo_candidates(term: str) -> list[str]:
+    """Known terms one typing mistake away (two for long words), or a known stem the word starts with."""
+    thai = not term.isascii()
+    if len(term) < 4 or term.isdigit():
+        return []
+    by_length, known = _known_terms()
+    allowed = 1 if len(term) < 8 or thai else 2
+    pool = [t for length in range(len(term) - allowed, len(term) + allowed + 1) for t in by_length.get(length, ())]
+    found = [choice for choice, _distance, _i in process.extract(
+        term, pool, scorer=OSA.distance, score_cutoff=allowed, limit=3)]
+    if not thai and not found:
+        for end in range(len(term) - 1, 3, -1):  # "installmant" → the stem "instal"
+            if term[:end] in known and end >= 0.6 * len(term):
+                found.append(term[:end])
+                break
+    return found
+
+
+def parse(query: str, vocab: vocabulary.Vocabulary | None = None) -> list[Group]:
+    vocab = vocab or vocabulary.current()
+    terms = vocab.analyzer.query_terms(query)
+    groups: dict[str, Group] = {}
+    for term in terms:
+        key = fold(term)
+        if key in groups:
+            continue
+        group = groups[key] = Group(word=term, alternatives={term: 1.0})
+        for other in vocab.same_as.get(term, ()):
+            group.alternatives.setdefault(other, SYNONYM)
+    for phrase, others in vocab.phrases:
+        if all(fold(term) in groups for term in phrase):
+            for other in others:
+                for term in other:
+                    groups.setdefault(fold(term), Group(word=term, alternatives={term: SYNONYM}))
+    known_df = _document_frequencies([fold(t) for g in groups.values() for t in g.alternatives])
+    for group in groups.values():
+        if not any(known_df.get(fold(term)) for term in group.alternatives):
+            for candidate in _typo_candidates(fold(group.word)):
+                group.alternatives.setdefault(candidate, TYPO)
+    return list(groups.values())
+
+
+def _document_frequencies(terms: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(terms))
+    if not wanted:
+        return {}
+    return dict(SearchTerm.objects.filter(term__in=wanted).values_list("term", "df"))
+
+
+# -- scoring ------------------------------------------------------------------------------------------------
+
+@dataclass
+class _Doc:
+    id: int
+    article_id: int
+    fields: dict[str, tuple[Counter[str], Counter[str], int]]  # name → (exact, folded, length)
+
+
+def _load(ids: Sequence[int]) -> list[_Doc]:
+    rows = SearchDocument.objects.filter(id__in=ids).values_list(
+        "id", "article_id", "title_terms", "keyword_terms", "body_terms", "title_length", "keyword_length",
+        "body_length")
+    docs = []
+    for doc_id, article_id, title, keywords, body, title_len, keywords_len, body_len in rows:
+        fields = {}
+        for name, text, length in (("title", title, title_len), ("keywords", keywords, keywords_len),
+                                   ("body", body, body_len)):
+            exact = Counter(text.split())
+            folded: Counter[str] = Counter()
+            for term, count in exact.items():
+                folded[fold(term)] += count
+            fields[name] = (exact, folded, length)
+        docs.append(_Doc(doc_id, article_id, fields))
+    return docs
+
+
+def _tf(group: Group, exact: Counter[str], folded: Counter[str]) -> float:
+    total = 0.0
+    for term, weight in group.alternatives.items():
+        same = exact.get(term, 0)
+        total += weight * (same + FOLDED * (folded.get(fold(term), 0) - same))
+    return total
+
+
+def score(groups: Sequence[Group], doc: _Doc, stats: dict[str, float]) -> float:
+    value = 0.0
+    for group in groups:
+        tf = 0.0
+        for name, (exact, folded, length) in doc.fields.items():
+            raw = _tf(group, exact, folded)
+            if raw:
+                average = stats[name] or 1.0
+                tf += WEIGHTS[name] * raw / (1 - B[name] + B[name] * length / average)
+        if tf:
+            value += group.idf * tf * (K1 + 1) / (tf + K1)
+    return value
+
+
+# -- passages -----------------------------------------------------------------------------------------------
+
+def _passages(text: str) -> list[str]:
+    out: list[str] = []
+    for paragraph in text.split("\n\n"):
+        while len(paragraph) > SNIPPET_CHARS * 2:
+            cut = paragraph.rfind(" ", SNIPPET_CHARS, SNIPPET_CHARS * 2)
+            cut = cut if cut > 0 else SNIPPET_CHARS * 2
+            out.append(paragraph[:cut])
+            paragraph = paragraph[cut:].strip()
+        if paragraph:
+            out.append(paragraph)
+    return out
+
+
+def _matcher(groups: Sequence[Group]) -> dict[str, tuple[int, float]]:
+    """folded term → (group number, idf)."""
+    out: dict[str, tuple[int, float]] = {}
+    for number, group in enumerate(groups):
+        for term in group.alternatives:
+            out.setdefault(fold(term), (number, group.idf))
+    return out
+
+
+def _keys(term: str, analyzer: Analyzer) -> list[str]:
+    if not term:
+        return []
+    return [fold(term), *(fold(part) for part in analyzer.parts(term))]
+
+
+def _matches(term: str, matches: dict[str, tuple[int, float]], analyzer: Analyzer) -> bool:
+    return any(key in matches for key in _keys(term, analyzer))
+
+
+def highlight(text: str, groups: Sequence[Group], analyzer: Analyzer, limit: int | None = None) -> SafeString:
+    """``text`` escaped, the matched words in ``<mark>``; with ``limit``, the window of that many characters
+    around the first match."""
+    matches = _matcher(groups)
+    spans = [(t.start, t.end) for t in analyzer.tokens(text) if _matches(t.term, matches, analyzer)]
+    start, end = 0, len(text)
+    if limit is not None and len(text) > limit:
+        first = spans[0][0] if spans else 0
+        start = max(0, min(first - limit // 4, len(text) - limit))
+        end = start + limit
+        if start > 0:
+            space = text.find(" ", start, start + 20)
+            start = space + 1 if space >= 0 else start
+    out, position = [], start
+    for span_start, span_end in spans:
+        if span_start < start or span_end > end:
+            continue
+        out.append(escape(text[position:span_start]))
+        out.append(f"<mark>{escape(text[span_start:span_end])}</mark>")
+        position = span_end
+    out.append(escape(text[position:end]))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return mark_safe(prefix + "".join(out) + suffix)  # noqa: S308 (every piece escaped above)
+
+
+def best_passage(text: str, groups: Sequence[Group], analyzer: Analyzer) -> str:
+    matches = _matcher(groups)
+    best, best_score = "", -1.0
+    for passage in _passages(text):
+        found = Counter(matches[key] for t in analyzer.tokens(passage)
+                        for key in _keys(t.term, analyzer) if key in matches)
+        value = sum(idf for (_number, idf) in found) + 0.01 * sum(found.values())
+        if value > best_score:
+            best, best_score = passage, value
+    return best
+
+
+# -- the search ---------------------------------------------------------------------------------------------
+
+def search(
+    query: str,
+    *,
+    languages: Sequence[str] = ("th", "en"),
+    internal: bool = False,
+    limit: int = 10,
+    offset: int = 0,
+    exclude: Iterable[int] = (),
+) -> Result:
+    """Published articles for ``query``, best first. ``internal``: include agent-only articles."""
+    vocab = vocabulary.current()
+    groups = parse(query, vocab)
+    if not groups:
+        return Result(query, [], [])
+    stats = _corpus()
+    df = _document_frequencies(fold(term) for group in groups for term in group.alternatives)
+    n = max(stats["n"], 1.0)
+    for group in groups:
+        frequency = max((df.get(fold(term), 0) for term in group.alternatives), default=0)
+        group.idf = math.log(1 + (n - frequency + 0.5) / (frequency + 0.5))
+    terms = [fold(term) for group in groups for term in group.alternatives]
+    ids = backends.candidates(terms, languages, internal=internal, limit=max(CANDIDATES, offset + limit))
+    excluded = set(exclude)
+    scored = sorted(
+        ((score(groups, doc, stats), doc) for doc in _load(ids) if doc.article_id not in excluded),
+        key=lambda pair: (-pair[0], pair[1].article_id),
+    )[offset:offset + limit]
+    articles = Article.objects.select_related("category").in_bulk([doc.article_id for _s, doc in scored])
+    texts = dict(SearchDocument.objects.filter(id__in=[doc.id for _s, doc in scored]).values_list("id", "text"))
+    hits = []
+    for value, doc in scored:
+        article = articles.get(doc.article_id)
+        if article is None:
+            continue
+        passage = best_passage(texts.get(doc.id, ""), groups, vocab.analyzer) or article.summary
+        hits.append(Hit(
+            article_id=article.id, score=round(value, 4), article=article,
+            title_html=highlight(article.title, groups, vocab.analyzer),
+            snippet_html=highlight(passage, groups, vocab.analyzer, limit=SNIPPET_CHARS),
+        ))
+    return Result(query, hits, groups)
