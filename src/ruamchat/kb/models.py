@@ -116,6 +116,10 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def translations(self) -> models.QuerySet[Article]:
+        """The other language versions of this topic."""
+        return Article.objects.filter(translation_key=self.translation_key).exclude(pk=self.pk)
+
     @property
     def is_public(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.visibility == self.Visibility.PUBLIC
@@ -183,6 +187,9 @@ class ArticleFeedback(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["article", "reader"], name="kb_feedback_once_per_reader")]
 
+    def __str__(self) -> str:
+        return f"{self.article_id}: {'yes' if self.helpful else 'no'}"
+
 
 class SearchWord(models.Model):
     """A word of the business (a product or brand name) the Thai segmenter must keep whole."""
@@ -248,12 +255,18 @@ class SearchDocument(models.Model):
     class Meta:
         indexes = [models.Index(fields=["language", "internal"], name="kb_doc_filter")]
 
+    def __str__(self) -> str:
+        return f"article {self.article_id}"
+
 
 class SearchTerm(models.Model):
     """How many indexed articles hold a term (its document frequency), for BM25 and typo correction."""
 
     term = models.CharField(max_length=200, unique=True)
     df = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.term} ({self.df})"
 
 
 class HelpCenter(models.Model):

@@ -26,6 +26,11 @@ from pythainlp.tokenize import word_dict_trie
 
 from ruamchat.core.text import normalise
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 TONE_MARKS = "\u0e48\u0e49\u0e4a\u0e4b"  # mai ek, mai tho, mai tri, mai chattawa
 _NO_TONES = dict.fromkeys(map(ord, TONE_MARKS))
 #: a Thai run (letters, vowels, marks; not the digits ๐-๙, which normalise() made Arabic), or a Latin/digit word
@@ -33,18 +38,19 @@ _PIECES = re.compile(r"(?P<thai>[\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e4e]+)|(?P<
 _RAW_PIECES = re.compile(r"(?P<thai>[\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e4e]+)|(?P<word>[0-9A-Za-z]+)")
 _THAI_CONSONANT = re.compile(r"[\u0e01-\u0e2e]")
 
-THAI_STOPWORDS = frozenset("""
-ครับ คับ ค่ะ คะ ค่า จ้า จ้ะ จ๊ะ นะ น่ะ นะคะ นะครับ ฮะ ฮับ อ่ะ อะ ล่ะ เลย หน่อย ด้วย เนี่ย เนอะ แหละ สิ ซิ
-ผม ดิฉัน ฉัน หนู เรา คุณ เค้า เขา มัน กระผม ท่าน
-ที่ ว่า ก็ จะ ไหม มั้ย มั๊ย ป่าว เปล่า หรือ หรอ เหรอ คือ เป็น อยู่ และ กับ แล้ว ไง ยังไง อย่างไร อะไร บ้าง
-ได้ ไม่ ถ้า ให้ นี้ นั้น นี่ นั่น โน้น ซึ่ง ของ ใน จาก ถึง โดย แต่ เพราะ หาก ทั้ง
-อยาก ทราบ สอบถาม ขอ ต้องการ รบกวน สวัสดี ขอบคุณ ไป มา ยัง ตั้งแต่ กี่ เมื่อไหร่ เมื่อไร ตอนนี้ เอง
-""".split())  # "ของ" (of; also "goods"): a business that lists it as a synonym keeps it
-ENGLISH_STOPWORDS = frozenset("""
-a an the is are was were be been am do does did i me my we our you your he she it its they them their this that
-these those to of for in on at by with from and or but if so as can could would should will shall may might
-how what when where which who why there here please hi hello thanks thank just about into any some get got
-""".split())
+THAI_STOPWORDS = _words(
+    "ครับ คับ ค่ะ คะ ค่า จ้า จ้ะ จ๊ะ นะ น่ะ นะคะ นะครับ ฮะ ฮับ อ่ะ อะ ล่ะ เลย หน่อย ด้วย เนี่ย เนอะ แหละ สิ ซิ "
+    "ผม ดิฉัน ฉัน หนู เรา คุณ เค้า เขา มัน กระผม ท่าน "
+    "ที่ ว่า ก็ จะ ไหม มั้ย มั๊ย ป่าว เปล่า หรือ หรอ เหรอ คือ เป็น อยู่ และ กับ แล้ว ไง ยังไง อย่างไร อะไร บ้าง "
+    "ได้ ไม่ ถ้า ให้ นี้ นั้น นี่ นั่น โน้น ซึ่ง ของ ใน จาก ถึง โดย แต่ เพราะ หาก ทั้ง "
+    "อยาก ทราบ สอบถาม ขอ ต้องการ รบกวน สวัสดี ขอบคุณ ไป มา ยัง ตั้งแต่ กี่ เมื่อไหร่ เมื่อไร ตอนนี้ เอง"
+)  # "ของ" (of; also "goods"): a business that lists it as a synonym keeps it
+ENGLISH_STOPWORDS = _words(
+    "a an the is are was were be been am do does did i me my we our you your he she it its they them their "
+    "this that these those to of for in on at by with from and or but if so as can could would should will "
+    "shall may might how what when where which who why there here please hi hello thanks thank just about "
+    "into any some get got"
+)
 
 _stemmer_local = threading.local()
 
@@ -74,7 +80,7 @@ class Analyzer:
     def __init__(self, words: Iterable[str] = (), keep: Iterable[str] = ()) -> None:
         extra = sorted({normalise(word).strip() for word in words if word and word.strip()})
         self.words = tuple(word for word in extra if _THAI_CONSONANT.search(word))
-        self.dictionary = hashlib.sha1("\n".join(self.words).encode()).hexdigest()[:16]
+        self.dictionary = hashlib.sha256("\n".join(self.words).encode()).hexdigest()[:16]
         self._exact = _load_dictionary(self.words, folded=False, version=self.dictionary)
         self._folded = _load_dictionary(self.words, folded=True, version=self.dictionary)
         keep_terms = {term for word in keep for term in self._plain_terms(normalise(word))}

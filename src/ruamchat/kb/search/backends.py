@@ -25,7 +25,7 @@ def _sqlite(terms: Sequence[str], languages: Sequence[str], internal: bool, limi
     if not internal:
         match += ' AND fts_scope : "public"'
     sql = (
-        "SELECT rowid FROM kb_fts WHERE kb_fts MATCH %s "
+        "SELECT rowid FROM kb_fts WHERE kb_fts MATCH %s "  # noqa: S608 (the weights are our constants)
         f"ORDER BY bm25(kb_fts, {WEIGHTS['title']}, {WEIGHTS['keywords']}, {WEIGHTS['body']}, 0.0) LIMIT %s"
     )
     with connection.cursor() as cursor:

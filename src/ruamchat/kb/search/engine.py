@@ -142,13 +142,13 @@ def parse(query: str, vocab: vocabulary.Vocabulary | None = None) -> list[Group]
         if key in groups:
             continue
         group = groups[key] = Group(word=term, alternatives={term: 1.0})
-        for other in vocab.same_as.get(term, ()):
-            group.alternatives.setdefault(other, SYNONYM)
+        for same in vocab.same_as.get(term, ()):
+            group.alternatives.setdefault(same, SYNONYM)
     for phrase, others in vocab.phrases:
-        if all(fold(term) in groups for term in phrase):
+        if all(fold(part) in groups for part in phrase):
             for other in others:
-                for term in other:
-                    groups.setdefault(fold(term), Group(word=term, alternatives={term: SYNONYM}))
+                for word in other:
+                    groups.setdefault(fold(word), Group(word=word, alternatives={word: SYNONYM}))
     known_df = _document_frequencies([fold(t) for g in groups.values() for t in g.alternatives])
     for group in groups.values():
         if not any(known_df.get(fold(term)) for term in group.alternatives):
@@ -260,7 +260,8 @@ def highlight(text: str, groups: Sequence[Group], analyzer: Analyzer, limit: int
         if start > 0:
             space = text.find(" ", start, start + 20)
             start = space + 1 if space >= 0 else start
-    out, position = [], start
+    out: list[str] = []
+    position = start
     for span_start, span_end in spans:
         if span_start < start or span_end > end:
             continue
