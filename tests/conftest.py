@@ -25,6 +25,15 @@ def _fresh_sla_settings() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_search_caches() -> None:
+    """The search engine keeps corpus statistics and the vocabulary per process for a few seconds."""
+    from ruamchat.kb.search import engine, vocabulary
+
+    engine.forget()
+    vocabulary.forget()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # Password hashing is deliberately slow; tests make many logins, so they use a fast hasher.

@@ -4,6 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("ruamchat.web.urls")),
     path("inbox/", include("ruamchat.inbox.urls")),
+    path("kb/", include("ruamchat.kb.urls")),
+    path("help/", include("ruamchat.kb.urls_help")),
     path("api/", include("ruamchat.api.urls")),
     path("hooks/", include("ruamchat.connectors.urls")),
     path("widget/", include("ruamchat.connectors.website.urls")),
