@@ -469,3 +469,300 @@ class CannedPatch(Schema):
     title: str | None = Field(None, max_length=120)
     text: str | None = None
     team_id: int | None = Field(None, description="A team id; null makes it available to every team.")
+
+
+# ---------------------------------------------------------------- knowledge base
+
+KbStatus = Literal["draft", "published", "archived"]
+KbVisibility = Literal["public", "internal"]
+_DB_INT = 2_147_483_647  # the largest position the database stores everywhere
+
+
+class KbCategoryRef(Schema):
+    id: int
+    key: str
+    name: str = Field(description="In the article's language (the Thai name when there is no English one).")
+
+
+class KbCategoryOut(Schema):
+    id: int
+    key: str = Field(description="A stable name used by export and import.")
+    position: int
+    icon: str
+    name_th: str
+    name_en: str
+    description_th: str
+    description_en: str
+    slug_th: str = Field(description="The category's address in the Thai help center.")
+    slug_en: str
+    article_count: int = Field(description="Articles in it, in every language and status.")
+
+    @staticmethod
+    def resolve_article_count(obj: Any) -> int:
+        count = getattr(obj, "article_count", None)
+        return int(count) if count is not None else int(obj.articles.count())
+
+
+class KbCategoryIn(Schema):
+    name_th: str = Field(max_length=120)
+    name_en: str = Field("", max_length=120)
+    description_th: str = Field("", max_length=300)
+    description_en: str = Field("", max_length=300)
+    slug_th: str = Field("", max_length=120, description="Default: made from the Thai name.")
+    slug_en: str = Field("", max_length=120, description="Default: made from the English name.")
+    key: str = Field("", max_length=80, description="Default: made from the English address.")
+    icon: str = Field("", max_length=8, description="An emoji shown beside the name.")
+    position: int | None = Field(None, ge=0, le=_DB_INT, description="Default: after the last category.")
+
+
+class KbCategoryPatch(Schema):
+    name_th: str | None = Field(None, max_length=120)
+    name_en: str | None = Field(None, max_length=120)
+    description_th: str | None = Field(None, max_length=300)
+    description_en: str | None = Field(None, max_length=300)
+    slug_th: str | None = Field(None, max_length=120, description="Empty: made again from the Thai name.")
+    slug_en: str | None = Field(None, max_length=120, description="Empty: made again from the English name.")
+    key: str | None = Field(None, max_length=80)
+    icon: str | None = Field(None, max_length=8)
+    position: int | None = Field(None, ge=0, le=_DB_INT)
+
+
+class KbAttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    is_image: bool
+    url: str = Field(description="Where the help center serves the file; link it from the article's Markdown.")
+    created_at: LocalTime
+
+    @staticmethod
+    def resolve_url(obj: Any) -> str:
+        from django.urls import reverse
+
+        return reverse("help:file", kwargs={"id": obj.pk, "filename": obj.filename})
+
+
+class KbTranslationOut(Schema):
+    id: int
+    language: Language
+    title: str
+
+
+class KbArticleOut(Schema):
+    id: int
+    key: str = Field(description="A stable name of the topic, shared by its language versions.")
+    translation_key: str = Field(description="Shared by the language versions of one topic.")
+    language: Language
+    category: KbCategoryRef
+    position: int
+    title: str
+    slug: str = Field(description="The article's address in the help center.")
+    summary: str
+    keywords: str = Field(description="Other words customers use for the topic, separated by commas.")
+    status: KbStatus
+    visibility: KbVisibility = Field(description="`internal`: agents only, never in the public help center.")
+    url: str = Field(description="The article's address in the help center (public once published and public).")
+    views: int
+    helpful_yes: int
+    helpful_no: int
+    updated_by: AgentRef | None
+    created_at: LocalTime
+    updated_at: LocalTime
+    published_at: LocalTime | None
+
+    @staticmethod
+    def resolve_translation_key(obj: Any) -> str:
+        return str(obj.translation_key)
+
+    @staticmethod
+    def resolve_category(obj: Any) -> dict[str, Any]:
+        return {"id": obj.category_id, "key": obj.category.key, "name": obj.category.name(obj.language)}
+
+    @staticmethod
+    def resolve_url(obj: Any) -> str:
+        from ruamchat.kb.selectors import article_url
+
+        return article_url(obj)
+
+
+class KbArticleDetailOut(KbArticleOut):
+    body: str = Field(description="The text, in Markdown.")
+    body_html: str = Field(description="The text as sanitized HTML, as the help center shows it.")
+    translations: list[KbTranslationOut] = Field(description="The topic's versions in other languages.")
+    attachments: list[KbAttachmentOut]
+
+    @staticmethod
+    def resolve_body_html(obj: Any) -> str:
+        from ruamchat.kb.markdown import render
+
+        return render(obj.body)
+
+    @staticmethod
+    def resolve_translations(obj: Any) -> list[Any]:
+        return list(obj.translations().order_by("language"))
+
+    @staticmethod
+    def resolve_attachments(obj: Any) -> list[Any]:
+        return list(obj.attachments.order_by("id"))
+
+
+class KbArticlePage(PageMeta):
+    items: list[KbArticleOut]
+
+
+class KbArticleFilter(Schema):
+    lang: Literal["th", "en", ""] = Field("", description="`th`, `en`, or empty for both.")
+    status: Literal["draft", "published", "archived", ""] = ""
+    category: int | None = Field(None, ge=1, le=_DB_INT, description="A category id.")
+    q: str = Field("", max_length=200, description="Part of the title, key or address.")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=_DB_INT)
+
+
+class KbArticleIn(Schema):
+    language: Language
+    category_id: int
+    title: str = Field(max_length=200)
+    body: str = Field("", description="Markdown.")
+    summary: str = Field("", max_length=300)
+    keywords: str = Field("", max_length=300)
+    status: KbStatus = "draft"
+    visibility: KbVisibility = "public"
+    slug: str = Field("", max_length=200, description="Default: made from the title (Thai stays readable).")
+    translation_of: int | None = Field(
+        None, description="The id of the same topic in the other language: this becomes its translation.")
+
+
+class KbArticlePatch(Schema):
+    category_id: int | None = None
+    title: str | None = Field(None, max_length=200)
+    body: str | None = None
+    summary: str | None = Field(None, max_length=300)
+    keywords: str | None = Field(None, max_length=300)
+    status: KbStatus | None = None
+    visibility: KbVisibility | None = Field(None, description="Applies to every language version of the topic.")
+    slug: str | None = Field(None, max_length=200, description="Empty: made again from the title.")
+    position: int | None = Field(None, ge=0, le=_DB_INT)
+    note: str = Field("", max_length=200, description="Why it changed, kept with the revision.")
+
+
+class KbRevisionOut(Schema):
+    number: int
+    title: str
+    summary: str
+    body: str
+    status: KbStatus
+    author: AgentRef | None
+    note: str
+    created_at: LocalTime
+
+
+class KbSearchFilter(Schema):
+    q: str = Field(min_length=1, description="What to look for, in Thai or English, as customers write it.")
+    lang: Literal["th", "en", ""] = Field("", description="`th`, `en`, or empty for both.")
+    limit: int = Field(10, ge=1, le=50)
+    offset: int = Field(0, ge=0, le=1000)
+
+
+class KbCorrectionOut(Schema):
+    typed: str
+    searched: str = Field(description="The known word searched for instead.")
+
+
+class KbSearchHitOut(Schema):
+    id: int
+    title: str
+    language: Language
+    category: KbCategoryRef
+    url: str
+    internal: bool = Field(description="Agents only: never show this article or its link to a customer.")
+    score: float = Field(description="Relevance; higher is better, only comparable within one search.")
+    title_html: str = Field(description="The title, HTML-escaped, with the matched words in `<mark>`.")
+    snippet_html: str = Field(description="The best passage, HTML-escaped, with the matched words in `<mark>`.")
+    summary: str
+
+
+class KbSearchOut(Schema):
+    query: str
+    corrected: list[KbCorrectionOut] = Field(description="Words taken for a typing mistake and what was searched.")
+    results: list[KbSearchHitOut]
+
+
+class KbWordOut(Schema):
+    id: int
+    word: str
+    created_at: LocalTime
+
+
+class KbWordIn(Schema):
+    word: str = Field(min_length=1, max_length=80, description="A product or brand name to keep whole.")
+
+
+class KbSynonymsOut(Schema):
+    id: int
+    words: list[str]
+    created_at: LocalTime
+
+    @staticmethod
+    def resolve_words(obj: Any) -> list[str]:
+        return list(obj.word_list)
+
+
+class KbSynonymsIn(Schema):
+    words: list[str] = Field(description="At least two words that mean the same to customers.")
+
+
+class KbExportCategory(Schema):
+    key: str
+    position: int = Field(0, ge=0, le=_DB_INT)
+    icon: str = ""
+    names: dict[str, str] = Field({}, description="`th` and `en`.")
+    descriptions: dict[str, str] = {}
+    slugs: dict[str, str] = {}
+
+
+class KbExportAttachment(Schema):
+    filename: str = Field(max_length=200, pattern=r"^(?!\.{1,2}$)[^/\\\x00]*$")
+    content_type: str = ""
+    content: str = Field(description="The file, base64-encoded.")
+
+
+class KbExportVersion(Schema):
+    title: str = ""
+    slug: str = ""
+    summary: str = ""
+    keywords: str = ""
+    status: str = "draft"
+    body: str = ""
+    updated_at: str | None = Field(None, description="Export only; ignored by import.")
+    views: int = Field(0, description="Export only; ignored by import.")
+    helpful: dict[str, int] = Field({}, description="Export only; ignored by import.")
+    attachments: list[KbExportAttachment] = []
+
+
+class KbExportTopic(Schema):
+    key: str
+    category: str = Field(description="The category's key.")
+    position: int = Field(0, ge=0, le=_DB_INT)
+    visibility: str = "public"
+    versions: dict[str, KbExportVersion] = Field(description="Per language: `th`, `en`.")
+
+
+class KbExport(Schema):
+    """The whole knowledge base: what GET /kb/export gives and POST /kb/import reads back."""
+
+    format: str = Field(description="Always `ruamchat-kb`.")
+    version: int = 1
+    exported_at: str | None = None
+    categories: list[KbExportCategory] = []
+    articles: list[KbExportTopic] = []
+    dictionary: list[str] = []
+    synonyms: list[list[str] | str] = []
+
+
+class KbImportOut(Schema):
+    categories: int
+    articles_created: int
+    articles_updated: int
+    attachments: int
