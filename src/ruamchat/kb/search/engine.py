@@ -31,7 +31,10 @@ from ruamchat.kb.search.analysis import Analyzer, fold
 K1 = 1.2
 B = {"title": 0.5, "keywords": 0.5, "body": 0.75}
 WEIGHTS = backends.WEIGHTS
-FOLDED, SYNONYM, TYPO = 0.8, 0.8, 0.6
+#: a word matched only once tone marks are ignored: likely the same word when the query has no tone marks
+#: ("ผอน" for "ผ่อน"), rarely when it has them and they differ ("ข้าว" rice is not "ขาว" white)
+FOLDED, FOLDED_TONED = 0.6, 0.25
+SYNONYM, TYPO = 0.8, 0.6
 CANDIDATES = 100
 SNIPPET_CHARS = 220
 STATS_SECONDS = 10.0
@@ -149,12 +152,22 @@ def parse(query: str, vocab: vocabulary.Vocabulary | None = None) -> list[Group]
             for other in others:
                 for word in other:
                     groups.setdefault(fold(word), Group(word=word, alternatives={word: SYNONYM}))
-    known_df = _document_frequencies([fold(t) for g in groups.values() for t in g.alternatives])
+    known_df = _document_frequencies(
+        [fold(t) for g in groups.values() for t in g.alternatives]
+        + [fold(part) for g in groups.values() for part in vocab.analyzer.parts(g.word)])
+    out: list[Group] = []
     for group in groups.values():
-        if not any(known_df.get(fold(term)) for term in group.alternatives):
-            for candidate in _typo_candidates(fold(group.word)):
-                group.alternatives.setdefault(candidate, TYPO)
-    return list(groups.values())
+        if any(known_df.get(fold(term)) for term in group.alternatives):
+            out.append(group)
+            continue
+        parts = [part for part in vocab.analyzer.parts(group.word) if known_df.get(fold(part))]
+        if parts:  # a compound no article holds ("ค่าส่ง"): its words ("ค่า", "ส่ง") may be there
+            out.extend(Group(word=part, alternatives={part: 1.0}) for part in parts if fold(part) not in groups)
+            continue
+        for candidate in _typo_candidates(fold(group.word)):
+            group.alternatives.setdefault(candidate, TYPO)
+        out.append(group)
+    return out
 
 
 def _document_frequencies(terms: Iterable[str]) -> dict[str, int]:
@@ -195,7 +208,8 @@ def _tf(group: Group, exact: Counter[str], folded: Counter[str]) -> float:
     total = 0.0
     for term, weight in group.alternatives.items():
         same = exact.get(term, 0)
-        total += weight * (same + FOLDED * (folded.get(fold(term), 0) - same))
+        loose = FOLDED if fold(term) == term else FOLDED_TONED
+        total += weight * (same + loose * (folded.get(fold(term), 0) - same))
     return total
 
 

@@ -14,7 +14,7 @@ from django.db.models import F
 
 from ruamchat.kb.markdown import plain_text
 from ruamchat.kb.models import Article, SearchDocument, SearchTerm
-from ruamchat.kb.search import vocabulary
+from ruamchat.kb.search import engine, vocabulary
 from ruamchat.kb.search.analysis import Analyzer, fold
 
 logger = logging.getLogger("ruamchat.kb")
@@ -25,10 +25,11 @@ def _keywords_text(article: Article) -> str:
 
 
 def _fields(article: Article, analyzer: Analyzer) -> dict[str, object]:
-    title = analyzer.index_terms(article.title)
-    keywords = analyzer.index_terms(_keywords_text(article) + " " + article.summary)
+    keywords_text = _keywords_text(article) + " " + article.summary
     text = plain_text(article.body)
-    body = analyzer.index_terms(text)
+    title, keywords, body = (analyzer.index_terms(part) for part in (article.title, keywords_text, text))
+    # lengths count the words, not the parts of compounds added for matching
+    lengths = [len(analyzer.terms(part)) for part in (article.title, keywords_text, text)]
     return {
         "language": article.language,
         "internal": article.visibility == Article.Visibility.INTERNAL,
@@ -36,7 +37,7 @@ def _fields(article: Article, analyzer: Analyzer) -> dict[str, object]:
         "fts_title": " ".join(map(fold, title)), "fts_keywords": " ".join(map(fold, keywords)),
         "fts_body": " ".join(map(fold, body)),
         "fts_scope": f"{article.language} {'internal' if article.visibility == 'internal' else 'public'}",
-        "title_length": len(title), "keyword_length": len(keywords), "body_length": len(body),
+        "title_length": lengths[0], "keyword_length": lengths[1], "body_length": lengths[2],
         "text": text, "dictionary": analyzer.dictionary,
     }
 
@@ -57,6 +58,7 @@ def index_article(article_id: int, analyzer: Analyzer | None = None) -> bool:
             if document is not None:
                 _adjust(removed=_folded_terms(document), added=set())
                 document.delete()
+                transaction.on_commit(engine.forget)
             return False
         fields = _fields(article, analyzer)
         before = _folded_terms(document)
@@ -67,6 +69,7 @@ def index_article(article_id: int, analyzer: Analyzer | None = None) -> bool:
         document.save()
         after = _folded_terms(document)
         _adjust(removed=before - after, added=after - before)
+        transaction.on_commit(engine.forget)  # this process's statistics; others re-read within seconds
     return True
 
 
