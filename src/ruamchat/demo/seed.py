@@ -6,7 +6,9 @@ back-dating is the one write here that no action makes, and it touches demo rows
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -19,6 +21,8 @@ from ruamchat.connectors.actions import create_channel
 from ruamchat.connectors.website.actions import identify_visitor, receive_visitor_message
 from ruamchat.inbox import actions
 from ruamchat.inbox.models import Conversation, Event, Message
+from ruamchat.kb.actions import import_knowledge_base
+from ruamchat.kb.selectors import help_center
 
 DEMO_PASSWORD = "ruamchat-demo"  # noqa: S105 — printed on screen for the demo logins
 
@@ -36,7 +40,7 @@ CANNED = [
     ("thanks", "ขอบคุณ", "ขอบคุณที่ติดต่อเรานะคะ หากมีคำถามเพิ่มเติมทักมาได้ตลอดเลยค่ะ"),
     ("tracking", "เลขพัสดุ", "รบกวนแจ้งเลขที่คำสั่งซื้อ (เช่น ORD-12345) เพื่อให้เราตรวจสอบสถานะการจัดส่งค่ะ"),
     ("refund", "ขั้นตอนคืนเงิน", "การคืนเงินจะดำเนินการภายใน 7-14 วันทำการ กลับเข้าช่องทางเดิมที่ชำระค่ะ"),
-    ("hours", "เวลาทำการ", "ทีมงานให้บริการ จันทร์–ศุกร์ 09:00–18:00 น. (ยกเว้นวันหยุดนักขัตฤกษ์) ค่ะ"),
+    ("hours", "เวลาทำการ", "ทีมงานให้บริการ จันทร์–เสาร์ 09:00–18:00 น. (ยกเว้นวันหยุดนักขัตฤกษ์) ค่ะ"),
     ("hello-en", "Greeting (English)", "Hello! Thank you for contacting us. How can I help you today?"),
 ]
 
@@ -96,6 +100,7 @@ def seed_demo() -> bool:
     _seed_routing(service, support)
     website = create_channel(actor=None, kind="website", name="เว็บไซต์ร้าน ชวนช้อป", default_team=service,
                              config={"prechat": False})
+    _seed_knowledge_base(website)
     now = timezone.now()
     admin = users["admin"]
     _seed_line(service, admin)
@@ -306,6 +311,16 @@ def _seed_email(team: Team) -> None:
         message = Message.objects.filter(channel=mailbox).order_by("-id").first()
         if message is not None:
             _backdate(message.conversation_id, minutes)
+
+
+def _seed_knowledge_base(website: Any) -> None:
+    """The shop's help center (kb.json: 7 categories, Thai and English articles, its words and synonyms), with
+    the website chat on every page. The worker indexes the articles in the background."""
+    data = json.loads((Path(__file__).with_name("kb.json")).read_text(encoding="utf-8"))
+    import_knowledge_base(actor=None, data=data)
+    center = help_center()
+    center.name_th, center.name_en, center.chat_channel = "ศูนย์ช่วยเหลือ ชวนช้อป", "ChuanShop Help Center", website
+    center.save()
 
 
 def _seed_routing(service: Team, support: Team) -> None:
