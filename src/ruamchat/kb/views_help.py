@@ -251,6 +251,7 @@ def article(request: HttpRequest, language: str, slug: str) -> HttpResponse:
         # the feedback form holds a CSRF token tied to this reader's cookie: no shared cache may keep it
         shared_cache=False,
         article=found, body_html=body_html, translation=translated, banners=banners, voted=voted,
+        edit_url=reverse("kb:edit", kwargs={"pk": found.pk}) if visit.agent else "",
         related=related, category_name=found.category.name(language),
         category_url=_category_path(found.category, language),
         feedback_url=reverse("help:feedback", kwargs={"language": language, "slug": found.slug}),
@@ -355,9 +356,9 @@ def _sitemap_entries() -> list[SitemapEntry]:
         entries.append(SitemapEntry(_absolute(homes[code]), latest(
             [a for a in articles if a.language == code]), alternates(homes)))
     for code, found in categories.items():
-        for pk, item in found.items():
-            paths = {lang: _category_path(item, lang) for lang in OTHER if pk in categories[lang]}
-            entries.append(SitemapEntry(_absolute(paths[code]), latest(getattr(item, "public_articles", [])),
+        for pk, topic in found.items():
+            paths = {lang: _category_path(topic, lang) for lang in OTHER if pk in categories[lang]}
+            entries.append(SitemapEntry(_absolute(paths[code]), latest(getattr(topic, "public_articles", [])),
                                         alternates(paths)))
     for item in articles:
         paths = {lang: selectors.article_path(version) for lang, version in versions[item.translation_key].items()}

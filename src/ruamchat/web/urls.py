@@ -6,6 +6,7 @@ from ruamchat.web import views
 app_name = "web"
 urlpatterns = [
     path("", views.root, name="root"),
+    path("robots.txt", views.robots, name="robots"),
     path("login/", views.RuamchatLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("language/", views.switch_language, name="language"),

@@ -27,6 +27,13 @@ def root(request: HttpRequest) -> HttpResponse:
     return redirect("inbox:home")
 
 
+def robots(request: HttpRequest) -> HttpResponse:
+    """Crawlers may read the help center only; its sitemap lists the articles."""
+    lines = ["User-agent: *", "Allow: /help/", "Disallow: /", "",
+             f"Sitemap: {settings.RUAMCHAT_PUBLIC_URL}/help/sitemap.xml", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
 @require_POST
 def switch_language(request: HttpRequest) -> HttpResponse:
     """Remember the language: on the agent's profile when signed in, and in a cookie for the login page."""

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import threading
 import time
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -67,13 +68,28 @@ class Result:
 
     @property
     def corrected(self) -> list[tuple[str, str]]:
-        """(word typed, word searched) for the words the search corrected."""
-        out = []
+        """(word typed, word searched instead) for the words the search corrected, as readers write them:
+        the analysed terms (English stems such as "deliveri") are looked up again in the query and in the
+        articles found."""
+        pairs = []
         for group in self.groups:
-            typos = [term for term, weight in group.alternatives.items() if weight == TYPO]
-            if typos:
-                out.append((group.word, typos[0]))
-        return out
+            typo = next((term for term, weight in group.alternatives.items() if weight == TYPO), None)
+            if typo is not None:
+                pairs.append((group.word, typo))
+        if not pairs:
+            return []
+        analyzer = vocabulary.current().analyzer
+        found = [text for hit in self.hits
+                 for text in (hit.article.title, html.unescape(strip_tags(hit.snippet_html)))]
+
+        def surface(term: str, texts: list[str]) -> str:
+            for text in texts:
+                for token in analyzer.tokens(text):
+                    if token.term and fold(token.term) == fold(term):
+                        return text[token.start:token.end]
+            return term
+
+        return [(surface(typed, [self.query]), surface(searched, found)) for typed, searched in pairs]
 
 
 # -- corpus statistics, per process, refreshed every few seconds -------------------------------------------
