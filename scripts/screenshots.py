@@ -56,6 +56,21 @@ def main() -> None:
             page.locator("a", has_text="ดูแบบที่ส่งมา").first.click()
             page.wait_for_selector(".email-html")
             page.screenshot(path=str(OUT / "email-formatted.png"))
+
+            # the knowledge base beside a conversation: articles suggested from what the customer asked
+            page.goto(f"{base}/inbox/?queue=all")
+            page.locator("#queue-list .queue-row", has_text="Suda W.").locator("a.queue-link").click()
+            page.wait_for_selector("#kb-suggestions .kb-suggestion", timeout=60_000)
+            page.locator("#kb-panel").scroll_into_view_if_needed()
+            page.screenshot(path=str(OUT / "kb-suggestions.png"))
+
+            # the public help center on a phone: home, and a search with the matched words marked
+            phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="th-TH", device_scale_factor=2)
+            phone.goto(f"{base}/help/th/")
+            phone.screenshot(path=str(OUT / "help-center.png"))
+            phone.goto(f"{base}/help/th/search?q=" + "แบ่งจ่ายบัตรเครดิตได้ไหม")
+            phone.wait_for_selector("mark")
+            phone.screenshot(path=str(OUT / "help-search.png"))
             browser.close()
     finally:
         server.terminate()
