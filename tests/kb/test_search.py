@@ -210,3 +210,21 @@ def test_sqlite_and_postgresql_give_the_same_top_results(demo_kb: dict[str, Any]
     assert len(ours) == len(theirs) >= 100
     different = [(q["q"], a, b) for q, a, b in zip(_questions(), ours, theirs, strict=True) if a != b]
     assert different == [], f"{here} and {other} disagree on {len(different)} questions: {different[:5]}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_leaves_out_a_file_lost_from_storage_and_keeps_everything_else(
+        make_article: Callable[..., Any]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    article = make_article(title="คู่มือ", body="ดูไฟล์แนบ")
+    kept = actions.add_attachment(actor=None, article=article,
+                                  upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 kept", content_type="application/pdf"))
+    lost = actions.add_attachment(actor=None, article=article,
+                                  upload=SimpleUploadedFile("b.pdf", b"%PDF-1.4 lost", content_type="application/pdf"))
+    lost.file.storage.delete(lost.file.name)
+
+    exported = selectors.export_knowledge_base()
+
+    files = exported["articles"][0]["versions"]["th"]["attachments"]
+    assert [f["filename"] for f in files] == [kept.filename]

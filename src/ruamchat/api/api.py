@@ -21,7 +21,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from ruamchat.api.auth import BearerTokenAuth, SessionCsrfAuth
 from ruamchat.api.docs import LocalSwagger
-from ruamchat.api.routers import canned, channels, contacts, conversations, directory, routing
+from ruamchat.api.routers import canned, channels, contacts, conversations, directory, kb, routing
 
 logger = logging.getLogger("ruamchat.api")
 
@@ -52,6 +52,7 @@ api.add_router("", directory.router)
 api.add_router("", channels.router)
 api.add_router("", canned.router)
 api.add_router("", routing.router)
+api.add_router("", kb.router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:
@@ -125,7 +126,8 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.message == "Cannot parse request body":  # ninja's words for malformed JSON
-        return _error(request, 400, _("The request body is not valid JSON."))
+        message = _("The request body is not valid JSON.")
+        return _error(request, 400, message, errors={"__all__": [message]})
     return _error(request, exc.status_code, exc.message)
 
 

@@ -476,6 +476,18 @@ class CannedPatch(Schema):
 KbStatus = Literal["draft", "published", "archived"]
 KbVisibility = Literal["public", "internal"]
 _DB_INT = 2_147_483_647  # the largest position the database stores everywhere
+_SLUG = r"^([0-9a-z\u0e01-\u0e4e]+(-[0-9a-z\u0e01-\u0e4e]+)*)?$"  # Thai or lower-case letters, digits, single hyphens
+_KEY = r"^[-a-zA-Z0-9_]*$"
+_WORD = r"\S"  # not only spaces
+
+
+def _json_integer(value: Any) -> Any:
+    """A JSON number (834 or 834.0) where an integer is wanted: pydantic alone also takes `true` and `"834"`."""
+    if isinstance(value, bool | str):
+        from django.utils.translation import gettext as _
+
+        raise ValueError(_("Input should be a valid integer."))
+    return value
 
 
 class KbCategoryRef(Schema):
@@ -504,27 +516,39 @@ class KbCategoryOut(Schema):
 
 
 class KbCategoryIn(Schema):
-    name_th: str = Field(max_length=120)
+    name_th: str = Field(min_length=1, max_length=120, pattern=_WORD)
     name_en: str = Field("", max_length=120)
     description_th: str = Field("", max_length=300)
     description_en: str = Field("", max_length=300)
-    slug_th: str = Field("", max_length=120, description="Default: made from the Thai name.")
-    slug_en: str = Field("", max_length=120, description="Default: made from the English name.")
-    key: str = Field("", max_length=80, description="Default: made from the English address.")
+    slug_th: str = Field("", max_length=120, pattern=_SLUG, description="Default: made from the Thai name.")
+    slug_en: str = Field("", max_length=120, pattern=_SLUG, description="Default: made from the English name.")
+    key: str = Field("", max_length=80, pattern=_KEY, description="Default: made from the English address.")
     icon: str = Field("", max_length=8, description="An emoji shown beside the name.")
     position: int | None = Field(None, ge=0, le=_DB_INT, description="Default: after the last category.")
 
+    @field_validator("position", mode="before")
+    @classmethod
+    def numbers(cls, value: Any) -> Any:
+        return _json_integer(value)
+
 
 class KbCategoryPatch(Schema):
-    name_th: str | None = Field(None, max_length=120)
+    name_th: str | None = Field(None, min_length=1, max_length=120, pattern=_WORD)
     name_en: str | None = Field(None, max_length=120)
     description_th: str | None = Field(None, max_length=300)
     description_en: str | None = Field(None, max_length=300)
-    slug_th: str | None = Field(None, max_length=120, description="Empty: made again from the Thai name.")
-    slug_en: str | None = Field(None, max_length=120, description="Empty: made again from the English name.")
-    key: str | None = Field(None, max_length=80)
+    slug_th: str | None = Field(None, max_length=120, pattern=_SLUG,
+                                description="Empty: made again from the Thai name.")
+    slug_en: str | None = Field(None, max_length=120, pattern=_SLUG,
+                                description="Empty: made again from the English name.")
+    key: str | None = Field(None, min_length=1, max_length=80, pattern=_KEY)
     icon: str | None = Field(None, max_length=8)
     position: int | None = Field(None, ge=0, le=_DB_INT)
+
+    @field_validator("position", mode="before")
+    @classmethod
+    def numbers(cls, value: Any) -> Any:
+        return _json_integer(value)
 
 
 class KbAttachmentOut(Schema):
@@ -540,7 +564,7 @@ class KbAttachmentOut(Schema):
     def resolve_url(obj: Any) -> str:
         from django.urls import reverse
 
-        return reverse("help:file", kwargs={"id": obj.pk, "filename": obj.filename})
+        return reverse("help:file", kwargs={"attachment_id": obj.pk, "filename": obj.filename})
 
 
 class KbTranslationOut(Schema):
@@ -622,29 +646,41 @@ class KbArticleFilter(Schema):
 
 class KbArticleIn(Schema):
     language: Language
-    category_id: int
-    title: str = Field(max_length=200)
+    category_id: int = Field(ge=1, le=_DB_INT)
+    title: str = Field(min_length=1, max_length=200, pattern=_WORD)
     body: str = Field("", description="Markdown.")
     summary: str = Field("", max_length=300)
     keywords: str = Field("", max_length=300)
     status: KbStatus = "draft"
     visibility: KbVisibility = "public"
-    slug: str = Field("", max_length=200, description="Default: made from the title (Thai stays readable).")
+    slug: str = Field("", max_length=200, pattern=_SLUG,
+                      description="Default: made from the title (Thai stays readable).")
     translation_of: int | None = Field(
-        None, description="The id of the same topic in the other language: this becomes its translation.")
+        None, ge=1, le=_DB_INT,
+        description="The id of the same topic in the other language: this becomes its translation.")
+
+    @field_validator("category_id", "translation_of", mode="before")
+    @classmethod
+    def numbers(cls, value: Any) -> Any:
+        return _json_integer(value)
 
 
 class KbArticlePatch(Schema):
-    category_id: int | None = None
-    title: str | None = Field(None, max_length=200)
+    category_id: int | None = Field(None, ge=1, le=_DB_INT)
+    title: str | None = Field(None, min_length=1, max_length=200, pattern=_WORD)
     body: str | None = None
     summary: str | None = Field(None, max_length=300)
     keywords: str | None = Field(None, max_length=300)
     status: KbStatus | None = None
     visibility: KbVisibility | None = Field(None, description="Applies to every language version of the topic.")
-    slug: str | None = Field(None, max_length=200, description="Empty: made again from the title.")
+    slug: str | None = Field(None, max_length=200, pattern=_SLUG, description="Empty: made again from the title.")
     position: int | None = Field(None, ge=0, le=_DB_INT)
     note: str = Field("", max_length=200, description="Why it changed, kept with the revision.")
+
+    @field_validator("category_id", "position", mode="before")
+    @classmethod
+    def numbers(cls, value: Any) -> Any:
+        return _json_integer(value)
 
 
 class KbRevisionOut(Schema):
@@ -696,7 +732,7 @@ class KbWordOut(Schema):
 
 
 class KbWordIn(Schema):
-    word: str = Field(min_length=1, max_length=80, description="A product or brand name to keep whole.")
+    word: str = Field(min_length=1, max_length=80, pattern=_WORD, description="A product or brand name to keep whole.")
 
 
 class KbSynonymsOut(Schema):
@@ -710,55 +746,128 @@ class KbSynonymsOut(Schema):
 
 
 class KbSynonymsIn(Schema):
-    words: list[str] = Field(description="At least two words that mean the same to customers.")
+    words: list[Annotated[str, Field(min_length=1, max_length=80, pattern=_WORD)]] = Field(
+        min_length=2, json_schema_extra={"uniqueItems": True},
+        description="At least two different words that mean the same to customers.")
+
+    @field_validator("words")
+    @classmethod
+    def different(cls, value: list[str]) -> list[str]:
+        from django.utils.translation import gettext as _
+
+        if len({" ".join(word.split()) for word in value}) != len(value):
+            raise ValueError(_("Each word may be given only once."))
+        return value
+
+
+def _objects_only(value: Any) -> Any:
+    """Items of an export must be JSON objects (a ninja Schema would otherwise read a string's attributes)."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    if any(not isinstance(item, dict) for item in items):
+        from django.utils.translation import gettext as _
+
+        raise ValueError(_("Each item must be a JSON object."))
+    return value
 
 
 class KbExportCategory(Schema):
-    key: str
+    key: str = Field(min_length=1, max_length=80, pattern=_KEY)
     position: int = Field(0, ge=0, le=_DB_INT)
     icon: str = ""
     names: dict[str, str] = Field({}, description="`th` and `en`.")
     descriptions: dict[str, str] = {}
     slugs: dict[str, str] = {}
 
+    @field_validator("position", mode="before")
+    @classmethod
+    def numbers(cls, value: Any) -> Any:
+        return _json_integer(value)
+
 
 class KbExportAttachment(Schema):
-    filename: str = Field(max_length=200, pattern=r"^(?!\.{1,2}$)[^/\\\x00]*$")
+    filename: str = Field(max_length=200)
     content_type: str = ""
     content: str = Field(description="The file, base64-encoded.")
 
+    @field_validator("filename")
+    @classmethod
+    def plain_name(cls, value: str) -> str:
+        from django.utils.translation import gettext as _
+
+        name = value.replace("\\", "/").rsplit("/", 1)[-1]
+        if name in (".", "..") or "\x00" in name:
+            raise ValueError(_("This is not a file name."))
+        return value
+
 
 class KbExportVersion(Schema):
-    title: str = ""
-    slug: str = ""
-    summary: str = ""
-    keywords: str = ""
-    status: str = "draft"
+    title: str = Field(min_length=1, max_length=200, pattern=_WORD)
+    slug: str = Field("", max_length=200, pattern=_SLUG)
+    summary: str = Field("", max_length=300)
+    keywords: str = Field("", max_length=300)
+    status: KbStatus = "draft"
     body: str = ""
     updated_at: str | None = Field(None, description="Export only; ignored by import.")
     views: int = Field(0, description="Export only; ignored by import.")
     helpful: dict[str, int] = Field({}, description="Export only; ignored by import.")
     attachments: list[KbExportAttachment] = []
 
+    @field_validator("attachments", mode="before")
+    @classmethod
+    def attachment_objects(cls, value: Any) -> Any:
+        return _objects_only(value)
+
+    @field_validator("views", mode="before")
+    @classmethod
+    def numbers(cls, value: Any) -> Any:
+        return _json_integer(value)
+
+    @field_validator("helpful", mode="before")
+    @classmethod
+    def counts(cls, value: Any) -> Any:
+        for count in value.values() if isinstance(value, dict) else ():
+            _json_integer(count)
+        return value
+
 
 class KbExportTopic(Schema):
-    key: str
-    category: str = Field(description="The category's key.")
+    key: str = Field(min_length=1, max_length=80, pattern=_KEY)
+    category: str = Field(min_length=1, max_length=80, pattern=_KEY, description="The category's key.")
     position: int = Field(0, ge=0, le=_DB_INT)
-    visibility: str = "public"
-    versions: dict[str, KbExportVersion] = Field(description="Per language: `th`, `en`.")
+    visibility: KbVisibility = "public"
+    versions: dict[Language, KbExportVersion] = Field(min_length=1, description="Per language: `th`, `en`.")
+
+    @field_validator("versions", mode="before")
+    @classmethod
+    def version_objects(cls, value: Any) -> Any:
+        return _objects_only(value)
+
+    @field_validator("position", mode="before")
+    @classmethod
+    def numbers(cls, value: Any) -> Any:
+        return _json_integer(value)
 
 
 class KbExport(Schema):
     """The whole knowledge base: what GET /kb/export gives and POST /kb/import reads back."""
 
-    format: str = Field(description="Always `ruamchat-kb`.")
+    format: Literal["ruamchat-kb"]
     version: int = 1
     exported_at: str | None = None
     categories: list[KbExportCategory] = []
     articles: list[KbExportTopic] = []
     dictionary: list[str] = []
     synonyms: list[list[str] | str] = []
+
+    @field_validator("categories", "articles", mode="before")
+    @classmethod
+    def item_objects(cls, value: Any) -> Any:
+        return _objects_only(value)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def numbers(cls, value: Any) -> Any:
+        return _json_integer(value)
 
 
 class KbImportOut(Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from ruamchat.inbox.models import Conversation, Message
 from ruamchat.kb.models import Article, ArticleAttachment, Category, HelpCenter, SearchWord, SynonymSet
 from ruamchat.kb.search import engine
 
+logger = logging.getLogger("ruamchat.kb")
 AnyUser = User | AnonymousUser
 Status = Article.Status
 SUGGESTION_MESSAGES = 3  # the customer's last messages a suggestion reads
@@ -191,14 +193,22 @@ def export_knowledge_base(include_files: bool = True) -> dict[str, Any]:
             "helpful": {"yes": article.helpful_yes, "no": article.helpful_no},
         }
         if include_files:
-            version["attachments"] = [_attachment(a) for a in article.attachments.all()]
+            files = (_attachment(a) for a in article.attachments.all())
+            version["attachments"] = [item for item in files if item is not None]
         topic["versions"][article.language] = version
     out["articles"] = list(topics.values())
     return out
 
 
-def _attachment(attachment: ArticleAttachment) -> dict[str, Any]:
-    with attachment.file.open("rb") as handle:
-        content = handle.read()
+def _attachment(attachment: ArticleAttachment) -> dict[str, Any] | None:
+    """The file as base64; None (left out, logged) when it is gone from storage, so one lost file does not
+    stop the export of everything else."""
+    try:
+        with attachment.file.open("rb") as handle:
+            content = handle.read()
+    except OSError:
+        logger.warning("knowledge-base file %s (%s) is missing from storage; left out of the export",
+                       attachment.pk, attachment.filename)
+        return None
     return {"filename": attachment.filename, "content_type": attachment.content_type,
             "content": base64.b64encode(content).decode("ascii")}
