@@ -520,3 +520,22 @@ def test_the_openapi_document_lists_the_knowledge_base() -> None:
     assert upload["content"]["multipart/form-data"]["schema"]["required"] == ["file"]
     body = document["paths"]["/api/v1/kb/import"]["post"]["requestBody"]
     assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/KbExport"}
+
+
+def test_a_broken_multipart_body_from_a_browser_session_is_a_400_not_a_crash(
+    supervisor: Any, kb_category: Any
+) -> None:
+    from django.test import Client
+
+    from ruamchat.kb.actions import create_article
+
+    article = create_article(actor=None, language="th", category=kb_category, title="คู่มือ")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(supervisor)
+    browser.get("/kb/")
+    response = browser.generic("POST", f"/api/v1/kb/articles/{article.pk}/attachments", b"garbage",
+                               content_type="multipart/form-data",
+                               HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value)
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["__all__"]

@@ -14,6 +14,7 @@ import pydantic
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -129,6 +130,12 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         message = _("The request body is not valid JSON.")
         return _error(request, 400, message, errors={"__all__": [message]})
     return _error(request, exc.status_code, exc.message)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    message = _("The request body is not valid multipart/form-data.")
+    return _error(request, 400, message, errors={"__all__": [message]})
 
 
 @api.exception_handler(Exception)
