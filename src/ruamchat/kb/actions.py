@@ -394,11 +394,11 @@ def _import_topic(actor: User | None, item: Any, number: int, categories: dict[s
             raise _fail(_("Article"), number, exc) from exc
         first = first or article
         for attachment in version.get("attachments") or []:
-            _import_attachment(actor, article, attachment)
-            counts["attachments"] += 1
+            counts["attachments"] += _import_attachment(actor, article, attachment)
 
 
-def _import_attachment(actor: User | None, article: Article, item: Any) -> None:
+def _import_attachment(actor: User | None, article: Article, item: Any) -> bool:
+    """Adds the file unless the article already has it (same name and size); returns whether it was added."""
     try:
         content = base64.b64decode(str(item.get("content") or ""), validate=True)
     except (binascii.Error, ValueError, AttributeError) as exc:
@@ -406,8 +406,9 @@ def _import_attachment(actor: User | None, article: Article, item: Any) -> None:
     upload = ContentFile(content, name=str(item.get("filename") or "file"))
     upload.content_type = str(item.get("content_type") or "application/octet-stream")  # type: ignore[attr-defined]
     if article.attachments.filter(filename=upload.name, size=len(content)).exists():
-        return
+        return False
     add_attachment(actor=actor, article=article, upload=upload)  # type: ignore[arg-type]
+    return True
 
 
 def new_reader_cookie() -> str:

@@ -85,6 +85,60 @@
     if (opener) openDialog(opener.dataset.openDialog);
   });
 
+  /* ------------------------------------------------------------------ knowledge base */
+  // A suggested article goes into the composer at the caret: its link, or its text.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-kb-insert]");
+    if (!button) return;
+    const textarea = document.getElementById("composer-text");
+    if (!textarea) return;
+    const text = button.dataset.kbInsert;
+    const start = textarea.selectionStart ?? textarea.value.length;
+    const end = textarea.selectionEnd ?? textarea.value.length;
+    const before = textarea.value.slice(0, start);
+    const glue = before && !/\s$/.test(before) ? " " : "";
+    textarea.value = before + glue + text + textarea.value.slice(end);
+    const caret = before.length + glue.length + text.length;
+    textarea.focus();
+    textarea.setSelectionRange(caret, caret);
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
+  // Forms that delete ask first.
+  document.addEventListener("submit", function (event) {
+    const form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+
+  // The article editor: Write / Preview tabs (without script, the Preview button reloads the page with it).
+  const editor = document.querySelector(".kb-editor[data-preview-url]");
+  if (editor) {
+    const tabs = editor.querySelector(".kb-tabs");
+    const write = document.getElementById("kb-tab-write");
+    const show = document.getElementById("kb-tab-preview");
+    const bodyWrap = document.getElementById("kb-body-wrap");
+    const preview = document.getElementById("kb-preview");
+    const body = document.getElementById("kb-body");
+    const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+    tabs.hidden = false;
+    const select = function (previewing) {
+      write.setAttribute("aria-selected", String(!previewing));
+      show.setAttribute("aria-selected", String(previewing));
+      bodyWrap.hidden = previewing;
+      preview.hidden = !previewing;
+    };
+    write.addEventListener("click", function () { select(false); body.focus(); });
+    show.addEventListener("click", async function () {
+      const data = new FormData();
+      data.append("body", body.value);
+      const response = await fetch(editor.dataset.previewUrl, {
+        method: "POST", body: data, headers: { "X-CSRFToken": csrf ? csrf.value : "" }, credentials: "same-origin",
+      });
+      preview.innerHTML = response.ok ? await response.text() : "";
+      select(true);
+    });
+  }
+
   if (!body.classList.contains("page-inbox")) return;
 
   /* ------------------------------------------------------------------ queue list */
@@ -514,57 +568,4 @@
     }
   });
 
-  /* ------------------------------------------------------------------ knowledge base */
-  // A suggested article goes into the composer at the caret: its link, or its text.
-  document.addEventListener("click", function (event) {
-    const button = event.target.closest("[data-kb-insert]");
-    if (!button) return;
-    const textarea = document.getElementById("composer-text");
-    if (!textarea) return;
-    const text = button.dataset.kbInsert;
-    const start = textarea.selectionStart ?? textarea.value.length;
-    const end = textarea.selectionEnd ?? textarea.value.length;
-    const before = textarea.value.slice(0, start);
-    const glue = before && !/\s$/.test(before) ? " " : "";
-    textarea.value = before + glue + text + textarea.value.slice(end);
-    const caret = before.length + glue.length + text.length;
-    textarea.focus();
-    textarea.setSelectionRange(caret, caret);
-    textarea.dispatchEvent(new Event("input", { bubbles: true }));
-  });
-
-  // Forms that delete ask first.
-  document.addEventListener("submit", function (event) {
-    const form = event.target.closest("form[data-confirm]");
-    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
-  });
-
-  // The article editor: Write / Preview tabs (without script, the Preview button reloads the page with it).
-  const editor = document.querySelector(".kb-editor[data-preview-url]");
-  if (editor) {
-    const tabs = editor.querySelector(".kb-tabs");
-    const write = document.getElementById("kb-tab-write");
-    const show = document.getElementById("kb-tab-preview");
-    const bodyWrap = document.getElementById("kb-body-wrap");
-    const preview = document.getElementById("kb-preview");
-    const body = document.getElementById("kb-body");
-    const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
-    tabs.hidden = false;
-    const select = function (previewing) {
-      write.setAttribute("aria-selected", String(!previewing));
-      show.setAttribute("aria-selected", String(previewing));
-      bodyWrap.hidden = previewing;
-      preview.hidden = !previewing;
-    };
-    write.addEventListener("click", function () { select(false); body.focus(); });
-    show.addEventListener("click", async function () {
-      const data = new FormData();
-      data.append("body", body.value);
-      const response = await fetch(editor.dataset.previewUrl, {
-        method: "POST", body: data, headers: { "X-CSRFToken": csrf ? csrf.value : "" }, credentials: "same-origin",
-      });
-      preview.innerHTML = response.ok ? await response.text() : "";
-      select(true);
-    });
-  }
 })();
