@@ -455,7 +455,7 @@ def test_export_then_import_into_an_empty_knowledge_base_gives_it_back(
     assert results[0]["title"] == "ผ่อนชำระสินค้าด้วยบัตรเครดิต"
 
     again = admin_api.post("/api/v1/kb/import", json.dumps(exported), content_type=JSON).json()
-    assert again == {"categories": 2, "articles_created": 0, "articles_updated": 6, "attachments": 1}
+    assert again == {"categories": 2, "articles_created": 0, "articles_updated": 6, "attachments": 0}  # already there
     assert ArticleAttachment.objects.count() == 1
 
 
