@@ -60,7 +60,9 @@ def fold(term: str) -> str:
     return term.translate(_NO_TONES)
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
+    """Snowball's English stem (cached: the pure-Python stemmer costs ~90 µs a word, and words repeat)."""
     stemmer = getattr(_stemmer_local, "stemmer", None)
     if stemmer is None:  # Snowball stemmers keep state: one per thread
         stemmer = _stemmer_local.stemmer = snowballstemmer.stemmer("english")
@@ -85,6 +87,7 @@ class Analyzer:
         self._folded = _load_dictionary(self.words, folded=True, version=self.dictionary)
         keep_terms = {term for word in keep for term in self._plain_terms(normalise(word))}
         self._stopwords = (THAI_STOPWORDS | ENGLISH_STOPWORDS) - keep_terms
+        self._shown: dict[str, str] = {}
 
     # -- the parts --------------------------------------------------------------------------------
 
@@ -161,9 +164,18 @@ class Analyzer:
                 if start < 0:
                     continue
                 position = start + len(word)
-                key = normalise(word)
-                term = "" if self._stop(key) or not _useful(key, thai) else self._term(key, thai)
-                yield Token(start=start, end=position, term=term)
+                yield Token(start=start, end=position, term=self._shown_term(word, thai))
+
+    def _shown_term(self, word: str, thai: bool) -> str:
+        """The term of a word as written in a text ("" for a stop word); remembered, as words repeat."""
+        found = self._shown.get(word)
+        if found is None:
+            key = normalise(word)
+            found = "" if self._stop(key) or not _useful(key, thai) else self._term(key, thai)
+            if len(self._shown) > 100_000:
+                self._shown.clear()
+            self._shown[word] = found
+        return found
 
 
 @lru_cache(maxsize=50_000)

@@ -18,8 +18,11 @@ def _fts5_quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _sqlite(terms: Sequence[str], languages: Sequence[str], internal: bool, limit: int) -> list[int]:
-    match = "{fts_title fts_keywords fts_body} : (" + " OR ".join(map(_fts5_quote, terms)) + ")"
+def _sqlite(groups: Sequence[Sequence[str]], every: bool, languages: Sequence[str], internal: bool,
+            limit: int) -> list[int]:
+    joiner = " AND " if every else " OR "
+    words = joiner.join("(" + " OR ".join(map(_fts5_quote, group)) + ")" for group in groups)
+    match = "{fts_title fts_keywords fts_body} : (" + words + ")"
     scope = " OR ".join(_fts5_quote(language) for language in languages)
     match += f" AND fts_scope : ({scope})"
     if not internal:
@@ -37,8 +40,10 @@ def _tsquery_quote(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _postgres(terms: Sequence[str], languages: Sequence[str], internal: bool, limit: int) -> list[int]:
-    query = " | ".join(map(_tsquery_quote, terms))
+def _postgres(groups: Sequence[Sequence[str]], every: bool, languages: Sequence[str], internal: bool,
+              limit: int) -> list[int]:
+    joiner = " & " if every else " | "
+    query = joiner.join("(" + " | ".join(map(_tsquery_quote, group)) + ")" for group in groups)
     sql = (
         "SELECT id FROM kb_searchdocument, to_tsquery('simple', %s) AS q "
         "WHERE tsv @@ q AND language = ANY(%s) AND (%s OR NOT internal) "
@@ -49,12 +54,21 @@ def _postgres(terms: Sequence[str], languages: Sequence[str], internal: bool, li
         return [row[0] for row in cursor.fetchall()]
 
 
-def candidates(terms: Sequence[str], languages: Sequence[str], *, internal: bool, limit: int) -> list[int]:
-    """Ids of ``SearchDocument`` rows holding any of ``terms`` (folded), in ``languages``; ``internal``: also
-    agent-only articles."""
-    terms = [term for term in dict.fromkeys(terms) if term]
-    if not terms or not languages:
+def candidates(groups: Sequence[Sequence[str]], languages: Sequence[str], *, internal: bool,
+               limit: int) -> list[int]:
+    """Ids of ``SearchDocument`` rows for a query: first those holding every group (a group: alternative folded
+    terms, any of which will do), then, if that is not ``limit`` yet, those holding any group. ``internal``:
+    also agent-only articles."""
+    groups = [list(dict.fromkeys(term for term in group if term)) for group in groups]
+    groups = [group for group in groups if group]
+    if not groups or not languages:
         return []
-    if connection.vendor == "postgresql":
-        return _postgres(terms, languages, internal, limit)
-    return _sqlite(terms, languages, internal, limit)
+    run = _postgres if connection.vendor == "postgresql" else _sqlite
+    found: list[int] = []
+    if len(groups) > 1:
+        found = run(groups, True, languages, internal, limit)
+        if len(found) >= limit:
+            return found
+    seen = set(found)
+    found.extend(doc for doc in run(groups, False, languages, internal, limit) if doc not in seen)
+    return found[:limit]

@@ -37,6 +37,9 @@ WEIGHTS = backends.WEIGHTS
 FOLDED, FOLDED_TONED = 0.6, 0.25
 SYNONYM, TYPO = 0.8, 0.6
 CANDIDATES = 100
+#: in a knowledge base of COMMON_FROM articles or more, a word in more than COMMON of them does not fetch
+#: candidates by itself (it still counts in the score)
+COMMON, COMMON_FROM = 0.25, 1000
 SNIPPET_CHARS = 220
 STATS_SECONDS = 10.0
 VOCABULARY_SECONDS = 60.0
@@ -204,19 +207,16 @@ class _Doc:
 
 def _load(ids: Sequence[int]) -> list[_Doc]:
     rows = SearchDocument.objects.filter(id__in=ids).values_list(
-        "id", "article_id", "title_terms", "keyword_terms", "body_terms", "title_length", "keyword_length",
-        "body_length")
+        "id", "article_id", "title_terms", "keyword_terms", "body_terms", "fts_title", "fts_keywords", "fts_body",
+        "title_length", "keyword_length", "body_length")
     docs = []
-    for doc_id, article_id, title, keywords, body, title_len, keywords_len, body_len in rows:
-        fields = {}
-        for name, text, length in (("title", title, title_len), ("keywords", keywords, keywords_len),
-                                   ("body", body, body_len)):
-            exact = Counter(text.split())
-            folded: Counter[str] = Counter()
-            for term, count in exact.items():
-                folded[fold(term)] += count
-            fields[name] = (exact, folded, length)
-        docs.append(_Doc(doc_id, article_id, fields))
+    for (doc_id, article_id, title, keywords, body, fts_title, fts_keywords, fts_body,
+         title_len, keywords_len, body_len) in rows:
+        docs.append(_Doc(doc_id, article_id, {
+            "title": (Counter(title.split()), Counter(fts_title.split()), title_len),
+            "keywords": (Counter(keywords.split()), Counter(fts_keywords.split()), keywords_len),
+            "body": (Counter(body.split()), Counter(fts_body.split()), body_len),
+        }))
     return docs
 
 
@@ -305,9 +305,16 @@ def highlight(text: str, groups: Sequence[Group], analyzer: Analyzer, limit: int
 
 
 def best_passage(text: str, groups: Sequence[Group], analyzer: Analyzer) -> str:
+    """The paragraph (or part of a long one) with the most, and the rarest, query words."""
     matches = _matcher(groups)
+    # only passages that may hold a query word are segmented: a cheap look for each word's first letters
+    # (English stems end where the word may not: "deliveri" of "delivery") in the tone-less text
+    hints = {term if not term.isascii() else term[:max(3, len(term) - 1)] for term in matches}
     best, best_score = "", -1.0
     for passage in _passages(text):
+        folded = fold(passage.lower())
+        if not any(hint in folded for hint in hints):
+            continue
         found = Counter(matches[key] for t in analyzer.tokens(passage)
                         for key in _keys(t.term, analyzer) if key in matches)
         value = sum(idf for (_number, idf) in found) + 0.01 * sum(found.values())
@@ -317,6 +324,10 @@ def best_passage(text: str, groups: Sequence[Group], analyzer: Analyzer) -> str:
 
 
 # -- the search ---------------------------------------------------------------------------------------------
+
+def _df_of(group: Group, df: dict[str, int]) -> int:
+    return max((df.get(fold(term), 0) for term in group.alternatives), default=0)
+
 
 def search(
     query: str,
@@ -336,10 +347,13 @@ def search(
     df = _document_frequencies(fold(term) for group in groups for term in group.alternatives)
     n = max(stats["n"], 1.0)
     for group in groups:
-        frequency = max((df.get(fold(term), 0) for term in group.alternatives), default=0)
+        frequency = _df_of(group, df)
         group.idf = math.log(1 + (n - frequency + 0.5) / (frequency + 0.5))
-    terms = [fold(term) for group in groups for term in group.alternatives]
-    ids = backends.candidates(terms, languages, internal=internal, limit=max(CANDIDATES, offset + limit))
+    # words in most articles still count in the score but do not fetch candidates (unless nothing else can)
+    frequent = {id(group) for group in groups if n >= COMMON_FROM and _df_of(group, df) > COMMON * n}
+    fetching = [group for group in groups if id(group) not in frequent] or [min(groups, key=lambda g: _df_of(g, df))]
+    ids = backends.candidates([[fold(term) for term in group.alternatives] for group in fetching], languages,
+                              internal=internal, limit=max(CANDIDATES, offset + limit))
     excluded = set(exclude)
     scored = sorted(
         ((score(groups, doc, stats), doc) for doc in _load(ids) if doc.article_id not in excluded),
