@@ -88,6 +88,8 @@ class Analyzer:
         keep_terms = {term for word in keep for term in self._plain_terms(normalise(word))}
         self._stopwords = (THAI_STOPWORDS | ENGLISH_STOPWORDS) - keep_terms
         self._shown: dict[str, str] = {}
+        #: a shown term → the index terms it stands for (engine._keys), remembered per analyzer
+        self.keys: dict[str, tuple[str, ...]] = {}
 
     # -- the parts --------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from rapidfuzz.distance import OSA
 
 from ruamchat.kb.models import Article, SearchDocument, SearchTerm
 from ruamchat.kb.search import backends, vocabulary
-from ruamchat.kb.search.analysis import Analyzer, fold
+from ruamchat.kb.search.analysis import Analyzer, Token, fold
 
 K1 = 1.2
 B = {"title": 0.5, "keywords": 0.5, "body": 0.75}
@@ -36,11 +36,12 @@ WEIGHTS = backends.WEIGHTS
 #: ("ผอน" for "ผ่อน"), rarely when it has them and they differ ("ข้าว" rice is not "ขาว" white)
 FOLDED, FOLDED_TONED = 0.6, 0.25
 SYNONYM, TYPO = 0.8, 0.6
-CANDIDATES = 100
+CANDIDATES = 50
 #: in a knowledge base of COMMON_FROM articles or more, a word in more than COMMON of them does not fetch
 #: candidates by itself (it still counts in the score)
 COMMON, COMMON_FROM = 0.25, 1000
 SNIPPET_CHARS = 220
+PASSAGES = 3  # the passages per article segmented to find the best one (of those that look best)
 STATS_SECONDS = 10.0
 VOCABULARY_SECONDS = 60.0
 
@@ -198,11 +199,24 @@ def _document_frequencies(terms: Iterable[str]) -> dict[str, int]:
 
 # -- scoring ------------------------------------------------------------------------------------------------
 
+class _Terms:
+    """A field's terms, counted on demand: ``" a  b  c "`` (each term between its own spaces), so counting a
+    term is one C-speed ``str.count`` instead of a Python Counter over every term of a long article."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, terms: str) -> None:
+        self._text = " " + terms.replace(" ", "  ") + " " if terms else ""
+
+    def get(self, term: str, default: int = 0) -> int:
+        return self._text.count(f" {term} ") if self._text else default
+
+
 @dataclass
 class _Doc:
     id: int
     article_id: int
-    fields: dict[str, tuple[Counter[str], Counter[str], int]]  # name → (exact, folded, length)
+    fields: dict[str, tuple[_Terms, _Terms, int]]  # name → (exact terms, tone-less terms, length in words)
 
 
 def _load(ids: Sequence[int]) -> list[_Doc]:
@@ -213,14 +227,14 @@ def _load(ids: Sequence[int]) -> list[_Doc]:
     for (doc_id, article_id, title, keywords, body, fts_title, fts_keywords, fts_body,
          title_len, keywords_len, body_len) in rows:
         docs.append(_Doc(doc_id, article_id, {
-            "title": (Counter(title.split()), Counter(fts_title.split()), title_len),
-            "keywords": (Counter(keywords.split()), Counter(fts_keywords.split()), keywords_len),
-            "body": (Counter(body.split()), Counter(fts_body.split()), body_len),
+            "title": (_Terms(title), _Terms(fts_title), title_len),
+            "keywords": (_Terms(keywords), _Terms(fts_keywords), keywords_len),
+            "body": (_Terms(body), _Terms(fts_body), body_len),
         }))
     return docs
 
 
-def _tf(group: Group, exact: Counter[str], folded: Counter[str]) -> float:
+def _tf(group: Group, exact: _Terms, folded: _Terms) -> float:
     total = 0.0
     for term, weight in group.alternatives.items():
         same = exact.get(term, 0)
@@ -267,21 +281,27 @@ def _matcher(groups: Sequence[Group]) -> dict[str, tuple[int, float]]:
     return out
 
 
-def _keys(term: str, analyzer: Analyzer) -> list[str]:
+def _keys(term: str, analyzer: Analyzer) -> tuple[str, ...]:
+    """The index terms a shown word stands for: itself and, for a compound, its parts (all tone-less)."""
     if not term:
-        return []
-    return [fold(term), *(fold(part) for part in analyzer.parts(term))]
+        return ()
+    found = analyzer.keys.get(term)
+    if found is None:
+        found = analyzer.keys[term] = (fold(term), *(fold(part) for part in analyzer.parts(term)))
+    return found
 
 
 def _matches(term: str, matches: dict[str, tuple[int, float]], analyzer: Analyzer) -> bool:
     return any(key in matches for key in _keys(term, analyzer))
 
 
-def highlight(text: str, groups: Sequence[Group], analyzer: Analyzer, limit: int | None = None) -> SafeString:
+def highlight(text: str, groups: Sequence[Group], analyzer: Analyzer, limit: int | None = None,
+              tokens: Sequence[Token] | None = None) -> SafeString:
     """``text`` escaped, the matched words in ``<mark>``; with ``limit``, the window of that many characters
-    around the first match."""
+    around the first match. ``tokens``: the text's tokens when the caller has them already."""
     matches = _matcher(groups)
-    spans = [(t.start, t.end) for t in analyzer.tokens(text) if _matches(t.term, matches, analyzer)]
+    shown: Iterable[Token] = analyzer.tokens(text) if tokens is None else tokens
+    spans = [(t.start, t.end) for t in shown if _matches(t.term, matches, analyzer)]
     start, end = 0, len(text)
     if limit is not None and len(text) > limit:
         first = spans[0][0] if spans else 0
@@ -304,22 +324,31 @@ def highlight(text: str, groups: Sequence[Group], analyzer: Analyzer, limit: int
     return mark_safe(prefix + "".join(out) + suffix)  # noqa: S308 (every piece escaped above)
 
 
-def best_passage(text: str, groups: Sequence[Group], analyzer: Analyzer) -> str:
-    """The paragraph (or part of a long one) with the most, and the rarest, query words."""
+def best_passage(text: str, groups: Sequence[Group], analyzer: Analyzer) -> tuple[str, list[Token]]:
+    """The paragraph (or part of a long one) with the most, and the rarest, query words, and its tokens.
+
+    Passages are first scored cheaply, by which query words' first letters appear in their tone-less text
+    (English stems end where the word may not: "deliveri" of "delivery"); only the best few are segmented
+    and scored by the words they really hold."""
     matches = _matcher(groups)
-    # only passages that may hold a query word are segmented: a cheap look for each word's first letters
-    # (English stems end where the word may not: "deliveri" of "delivery") in the tone-less text
-    hints = {term if not term.isascii() else term[:max(3, len(term) - 1)] for term in matches}
-    best, best_score = "", -1.0
-    for passage in _passages(text):
+    hints: dict[str, float] = {}
+    for term, (_number, idf) in matches.items():
+        hint = term if not term.isascii() else term[:max(3, len(term) - 1)]
+        hints[hint] = max(hints.get(hint, 0.0), idf)
+    rough = []
+    for position, passage in enumerate(_passages(text)):
         folded = fold(passage.lower())
-        if not any(hint in folded for hint in hints):
-            continue
-        found = Counter(matches[key] for t in analyzer.tokens(passage)
-                        for key in _keys(t.term, analyzer) if key in matches)
+        value = sum(idf for hint, idf in hints.items() if hint in folded)
+        if value:
+            rough.append((-value, position, passage))
+    best: tuple[str, list[Token]] = ("", [])
+    best_score = -1.0
+    for _rough, _position, passage in sorted(rough)[:PASSAGES]:
+        tokens = list(analyzer.tokens(passage))
+        found = Counter(matches[key] for t in tokens for key in _keys(t.term, analyzer) if key in matches)
         value = sum(idf for (_number, idf) in found) + 0.01 * sum(found.values())
         if value > best_score:
-            best, best_score = passage, value
+            best, best_score = (passage, tokens), value
     return best
 
 
@@ -359,17 +388,21 @@ def search(
         ((score(groups, doc, stats), doc) for doc in _load(ids) if doc.article_id not in excluded),
         key=lambda pair: (-pair[0], pair[1].article_id),
     )[offset:offset + limit]
-    articles = Article.objects.select_related("category").in_bulk([doc.article_id for _s, doc in scored])
+    # the text is not needed for a result list (the suggestions panel reads it for its few hits)
+    articles = Article.objects.select_related("category").defer("body").in_bulk(
+        [doc.article_id for _s, doc in scored])
     texts = dict(SearchDocument.objects.filter(id__in=[doc.id for _s, doc in scored]).values_list("id", "text"))
     hits = []
     for value, doc in scored:
         article = articles.get(doc.article_id)
         if article is None:
             continue
-        passage = best_passage(texts.get(doc.id, ""), groups, vocab.analyzer) or article.summary
+        passage, tokens = best_passage(texts.get(doc.id, ""), groups, vocab.analyzer)
+        if not passage:
+            passage, tokens = article.summary, list(vocab.analyzer.tokens(article.summary))
         hits.append(Hit(
             article_id=article.id, score=round(value, 4), article=article,
             title_html=highlight(article.title, groups, vocab.analyzer),
-            snippet_html=highlight(passage, groups, vocab.analyzer, limit=SNIPPET_CHARS),
+            snippet_html=highlight(passage, groups, vocab.analyzer, limit=SNIPPET_CHARS, tokens=tokens),
         ))
     return Result(query, hits, groups)
