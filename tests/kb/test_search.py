@@ -139,9 +139,13 @@ def test_only_published_articles_are_indexed_and_changes_reach_the_index_through
     assert titles("paper") == []
     assert not SearchTerm.objects.filter(term="paper").exists(), "document frequencies follow the index"
 
-    actions.delete_article(actor=None, article=draft)
+    actions.update_article(actor=None, article=draft, status=Article.Status.PUBLISHED)
     run_jobs()
+    assert SearchTerm.objects.filter(term="paper").exists()
+    actions.delete_article(actor=None, article=draft)
     assert SearchDocument.objects.count() == 0
+    assert not SearchTerm.objects.filter(term="paper").exists()
+    assert titles("paper") == []
 
 
 @pytest.mark.django_db(transaction=True)

@@ -33,7 +33,7 @@ from ruamchat.kb.models import (
     SynonymSet,
     make_slug,
 )
-from ruamchat.kb.search import vocabulary
+from ruamchat.kb.search import index, vocabulary
 
 FORMAT = "ruamchat-kb"
 LANGUAGE_CODES = ("th", "en")
@@ -206,8 +206,9 @@ def delete_article(*, actor: User | None, article: Article) -> None:
         article_id = article.pk
         files = [attachment.file for attachment in article.attachments.all()]
         transaction.on_commit(lambda: [file.delete(save=False) for file in files])
+        # its index entry goes with it (the row would cascade, but its words' document frequencies must follow)
+        index.remove_article(article_id)
         article.delete()
-        _index_later(article_id)  # the job finds no article and drops its index entry
 
 
 def add_attachment(*, actor: User | None, article: Article, upload: UploadedFile) -> ArticleAttachment:

@@ -7,10 +7,10 @@ generated column of it (see migration 0002), so writing the row is the whole upd
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import F
 
 from ruamchat.kb.markdown import plain_text
 from ruamchat.kb.models import Article, SearchDocument, SearchTerm
@@ -48,56 +48,80 @@ def _folded_terms(document: SearchDocument | None) -> set[str]:
     return set(f"{document.fts_title} {document.fts_keywords} {document.fts_body}".split())
 
 
+BATCH = 200  # articles indexed in one transaction by index_articles()
+FIELDS = ("language", "internal", "title_terms", "keyword_terms", "body_terms", "fts_title", "fts_keywords",
+          "fts_body", "fts_scope", "title_length", "keyword_length", "body_length", "text", "dictionary")
+
+
 def index_article(article_id: int, analyzer: Analyzer | None = None) -> bool:
     """Bring the article's index entry up to date; returns whether it is in the index now."""
-    analyzer = analyzer or vocabulary.current().analyzer
-    with transaction.atomic():
-        article = Article.objects.select_for_update().filter(pk=article_id).first()
-        document = SearchDocument.objects.filter(article_id=article_id).first()
-        if article is None or article.status != Article.Status.PUBLISHED:
-            if document is not None:
-                _adjust(removed=_folded_terms(document), added=set())
-                document.delete()
-                transaction.on_commit(engine.forget)
-            return False
-        fields = _fields(article, analyzer)
-        before = _folded_terms(document)
-        if document is None:
-            document = SearchDocument(article=article)
-        for name, value in fields.items():
-            setattr(document, name, value)
-        document.save()
-        after = _folded_terms(document)
-        _adjust(removed=before - after, added=after - before)
-        transaction.on_commit(engine.forget)  # this process's statistics; others re-read within seconds
-    return True
+    return bool(index_articles([article_id], analyzer))
 
 
 def remove_article(article_id: int) -> None:
-    with transaction.atomic():
-        document = SearchDocument.objects.filter(article_id=article_id).first()
-        if document is not None:
-            _adjust(removed=_folded_terms(document), added=set())
-            document.delete()
+    index_articles([article_id], remove=True)
 
 
-def _adjust(*, removed: Iterable[str], added: Iterable[str]) -> None:
-    """Document frequencies: +1 for the terms an article gained, −1 for the ones it lost (sorted, so two
-    indexers lock rows in the same order)."""
+def index_articles(article_ids: Iterable[int], analyzer: Analyzer | None = None, *, remove: bool = False) -> int:
+    """Bring the index entries of these articles up to date, in transactions of ``BATCH`` articles (one document
+    frequency update per term and batch); published ones are (re)indexed, the others (and, with ``remove``,
+    all) dropped. Returns how many are in the index now."""
+    analyzer = analyzer or vocabulary.current().analyzer
+    ids = list(dict.fromkeys(article_ids))
+    indexed = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        with transaction.atomic():
+            articles = Article.objects.select_for_update().in_bulk(chunk)
+            documents = {d.article_id: d for d in SearchDocument.objects.filter(article_id__in=chunk)}
+            delta: Counter[str] = Counter()
+            created, updated, dropped = [], [], []
+            for article_id in chunk:
+                article, document = articles.get(article_id), documents.get(article_id)
+                before = _folded_terms(document)
+                if remove or article is None or article.status != Article.Status.PUBLISHED:
+                    if document is not None:
+                        dropped.append(document.pk)
+                        delta.subtract(before)
+                    continue
+                if document is None:
+                    document = SearchDocument(article=article)
+                    created.append(document)
+                else:
+                    updated.append(document)
+                for name, value in _fields(article, analyzer).items():
+                    setattr(document, name, value)
+                after = _folded_terms(document)
+                delta.update(after - before)
+                delta.subtract(before - after)
+            SearchDocument.objects.filter(pk__in=dropped).delete()
+            SearchDocument.objects.bulk_create(created)
+            SearchDocument.objects.bulk_update(updated, fields=FIELDS)
+            _adjust(delta)
+            indexed += len(created) + len(updated)
+            transaction.on_commit(engine.forget)  # this process's statistics; others re-read within seconds
+    return indexed
+
+
+def _adjust(delta: Counter[str]) -> None:
+    """Document frequencies: + for the articles that gained a term, − for those that lost it (sorted, so two
+    indexers lock rows in the same order); terms no article holds any more are deleted."""
     table = SearchTerm._meta.db_table
+    gained = sorted((term, count) for term, count in delta.items() if count > 0)
+    lost = sorted((term, -count) for term, count in delta.items() if count < 0)
     with connection.cursor() as cursor:
-        gained = sorted(added)
         if gained:
             cursor.executemany(
-                f"INSERT INTO {table} (term, df) VALUES (%s, 1) "  # noqa: S608 (our table name)
-                f"ON CONFLICT (term) DO UPDATE SET df = {table}.df + 1",
-                [(term,) for term in gained],
+                f"INSERT INTO {table} (term, df) VALUES (%s, %s) "  # noqa: S608 (our table name)
+                f"ON CONFLICT (term) DO UPDATE SET df = {table}.df + excluded.df",
+                gained,
             )
-        lost = sorted(removed)
-        for start in range(0, len(lost), 500):
-            chunk = lost[start:start + 500]
-            SearchTerm.objects.filter(term__in=chunk).update(df=F("df") - 1)
-            SearchTerm.objects.filter(term__in=chunk, df__lte=0).delete()
+        if lost:
+            cursor.executemany(f"UPDATE {table} SET df = df - %s WHERE term = %s",  # noqa: S608
+                               [(count, term) for term, count in lost])
+            terms = [term for term, _count in lost]
+            for start in range(0, len(terms), 500):
+                SearchTerm.objects.filter(term__in=terms[start:start + 500], df__lte=0).delete()
 
 
 def stale_articles(dictionary: str) -> list[int]:
@@ -114,9 +138,5 @@ def reindex(article_ids: Iterable[int] | None = None) -> int:
     if article_ids is None:
         article_ids = stale_articles(analyzer.dictionary)
         orphans = SearchDocument.objects.exclude(article__status=Article.Status.PUBLISHED)
-        for article_id in orphans.values_list("article_id", flat=True):
-            remove_article(article_id)
-    count = 0
-    for article_id in article_ids:
-        count += index_article(article_id, analyzer)
-    return count
+        index_articles(list(orphans.values_list("article_id", flat=True)), analyzer, remove=True)
+    return index_articles(article_ids, analyzer)
