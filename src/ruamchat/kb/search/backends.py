@@ -19,7 +19,7 @@ def _fts5_quote(term: str) -> str:
 
 
 def _sqlite(groups: Sequence[Sequence[str]], every: bool, languages: Sequence[str], internal: bool,
-            limit: int) -> list[int]:
+            limit: int, budget: int) -> list[int]:
     joiner = " AND " if every else " OR "
     words = joiner.join("(" + " OR ".join(map(_fts5_quote, group)) + ")" for group in groups)
     match = "{fts_title fts_keywords fts_body} : (" + words + ")"
@@ -28,11 +28,11 @@ def _sqlite(groups: Sequence[Sequence[str]], every: bool, languages: Sequence[st
     if not internal:
         match += ' AND fts_scope : "public"'
     sql = (
-        "SELECT rowid FROM kb_fts WHERE kb_fts MATCH %s "  # noqa: S608 (the weights are our constants)
-        f"ORDER BY bm25(kb_fts, {WEIGHTS['title']}, {WEIGHTS['keywords']}, {WEIGHTS['body']}, 0.0) LIMIT %s"
-    )
+        f"SELECT rowid FROM (SELECT rowid, bm25(kb_fts, {WEIGHTS['title']}, {WEIGHTS['keywords']}, "  # noqa: S608
+        f"{WEIGHTS['body']}, 0.0) AS score FROM kb_fts WHERE kb_fts MATCH %s LIMIT %s) ORDER BY score LIMIT %s"
+    )  # (the weights are our constants)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [match, limit])
+        cursor.execute(sql, [match, budget, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -41,24 +41,25 @@ def _tsquery_quote(term: str) -> str:
 
 
 def _postgres(groups: Sequence[Sequence[str]], every: bool, languages: Sequence[str], internal: bool,
-              limit: int) -> list[int]:
+              limit: int, budget: int) -> list[int]:
     joiner = " & " if every else " | "
     query = joiner.join("(" + " | ".join(map(_tsquery_quote, group)) + ")" for group in groups)
     sql = (
-        "SELECT id FROM kb_searchdocument, to_tsquery('simple', %s) AS q "
-        "WHERE tsv @@ q AND language = ANY(%s) AND (%s OR NOT internal) "
-        "ORDER BY ts_rank(tsv, q, 1) DESC, id LIMIT %s"
+        "SELECT m.id FROM (SELECT id, tsv FROM kb_searchdocument WHERE tsv @@ to_tsquery('simple', %s) "
+        "AND language = ANY(%s) AND (%s OR NOT internal) LIMIT %s) AS m "
+        "ORDER BY ts_rank(m.tsv, to_tsquery('simple', %s), 1) DESC, m.id LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [query, list(languages), internal, limit])
+        cursor.execute(sql, [query, list(languages), internal, budget, query, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
-def candidates(groups: Sequence[Sequence[str]], languages: Sequence[str], *, internal: bool,
-               limit: int) -> list[int]:
+def candidates(groups: Sequence[Sequence[str]], languages: Sequence[str], *, internal: bool, limit: int,
+               fetching: Sequence[Sequence[str]] | None = None, budget: int = 3000) -> list[int]:
     """Ids of ``SearchDocument`` rows for a query: first those holding every group (a group: alternative folded
-    terms, any of which will do), then, if that is not ``limit`` yet, those holding any group. ``internal``:
-    also agent-only articles."""
+    terms, any of which will do), then, if that is not ``limit`` yet, those holding any of the ``fetching``
+    groups (default: all). ``internal``: also agent-only articles. Each step lets the database rank at most
+    ``budget`` matching rows, so a query of very common words costs no more than one of rare ones."""
     groups = [list(dict.fromkeys(term for term in group if term)) for group in groups]
     groups = [group for group in groups if group]
     if not groups or not languages:
@@ -66,9 +67,10 @@ def candidates(groups: Sequence[Sequence[str]], languages: Sequence[str], *, int
     run = _postgres if connection.vendor == "postgresql" else _sqlite
     found: list[int] = []
     if len(groups) > 1:
-        found = run(groups, True, languages, internal, limit)
+        found = run(groups, True, languages, internal, limit, budget)
         if len(found) >= limit:
             return found
     seen = set(found)
-    found.extend(doc for doc in run(groups, False, languages, internal, limit) if doc not in seen)
+    anyof = [g for g in ([list(g) for g in fetching] if fetching is not None else groups) if g]
+    found.extend(doc for doc in run(anyof or groups, False, languages, internal, limit, budget) if doc not in seen)
     return found[:limit]

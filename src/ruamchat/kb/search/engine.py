@@ -37,9 +37,7 @@ WEIGHTS = backends.WEIGHTS
 FOLDED, FOLDED_TONED = 0.6, 0.25
 SYNONYM, TYPO = 0.8, 0.6
 CANDIDATES = 50
-#: in a knowledge base of COMMON_FROM articles or more, a word in more than COMMON of them does not fetch
-#: candidates by itself (it still counts in the score)
-COMMON, COMMON_FROM = 0.25, 1000
+BUDGET = 3000  # matching rows the database ranks per step of a search, at most
 SNIPPET_CHARS = 220
 PASSAGES = 3  # the passages per article segmented to find the best one (of those that look best)
 STATS_SECONDS = 10.0
@@ -378,11 +376,19 @@ def search(
     for group in groups:
         frequency = _df_of(group, df)
         group.idf = math.log(1 + (n - frequency + 0.5) / (frequency + 0.5))
-    # words in most articles still count in the score but do not fetch candidates (unless nothing else can)
-    frequent = {id(group) for group in groups if n >= COMMON_FROM and _df_of(group, df) > COMMON * n}
-    fetching = [group for group in groups if id(group) not in frequent] or [min(groups, key=lambda g: _df_of(g, df))]
-    ids = backends.candidates([[fold(term) for term in group.alternatives] for group in fetching], languages,
-                              internal=internal, limit=max(CANDIDATES, offset + limit))
+    # candidates: articles with every word, then with any of the rarest words, as many as fit the budget of rows
+    # the database ranks (more common words still count in the score; they would only add weaker candidates)
+    fetching: list[Group] = []
+    expected = 0
+    for group in sorted(groups, key=lambda g: _df_of(g, df)):
+        if fetching and expected + _df_of(group, df) > BUDGET:
+            break
+        fetching.append(group)
+        expected += _df_of(group, df)
+    ids = backends.candidates(
+        [[fold(term) for term in group.alternatives] for group in groups], languages, internal=internal,
+        limit=max(CANDIDATES, offset + limit), budget=BUDGET,
+        fetching=[[fold(term) for term in group.alternatives] for group in fetching])
     excluded = set(exclude)
     scored = sorted(
         ((score(groups, doc, stats), doc) for doc in _load(ids) if doc.article_id not in excluded),
