@@ -98,7 +98,7 @@ class Result:
 
 _lock = threading.Lock()
 _stats: tuple[float, dict[str, float]] | None = None
-_vocabulary: tuple[float, dict[int, list[str]], frozenset[str]] | None = None
+_vocabulary: tuple[float, dict[int, list[str]], dict[str, int]] | None = None
 
 
 def _corpus() -> dict[str, float]:
@@ -113,17 +113,17 @@ def _corpus() -> dict[str, float]:
     return _stats[1]
 
 
-def _known_terms() -> tuple[dict[int, list[str]], frozenset[str]]:
-    """Every indexed term (folded), by length, for typo correction."""
+def _known_terms() -> tuple[dict[int, list[str]], dict[str, int]]:
+    """Every indexed term (folded), by length, and its document frequency, for typo correction."""
     global _vocabulary
     now = time.monotonic()
     with _lock:
         if _vocabulary is None or now - _vocabulary[0] > VOCABULARY_SECONDS:
-            terms = list(SearchTerm.objects.filter(df__gt=0).values_list("term", flat=True))
+            known = dict(SearchTerm.objects.filter(df__gt=0).order_by("term").values_list("term", "df"))
             by_length: dict[int, list[str]] = {}
-            for term in terms:
+            for term in known:
                 by_length.setdefault(len(term), []).append(term)
-            _vocabulary = (now, by_length, frozenset(terms))
+            _vocabulary = (now, by_length, known)
         return _vocabulary[1], _vocabulary[2]
 
 
@@ -144,8 +144,10 @@ def _typo_candidates(term: str) -> list[str]:
     by_length, known = _known_terms()
     allowed = 1 if len(term) < 8 or thai else 2
     pool = [t for length in range(len(term) - allowed, len(term) + allowed + 1) for t in by_length.get(length, ())]
-    found = [choice for choice, _distance, _i in process.extract(
-        term, pool, scorer=OSA.distance, score_cutoff=allowed, limit=3)]
+    near = process.extract(term, pool, scorer=OSA.distance, score_cutoff=allowed, limit=None)
+    # the closest, then the most common, then alphabetical: the same choice on every database
+    ranked = sorted((distance, -known[choice], choice) for choice, distance, _i in near)
+    found = [choice for _distance, _df, choice in ranked[:3]]
     if not thai and not found:
         for end in range(len(term) - 1, 3, -1):  # "installmant" → the stem "instal"
             if term[:end] in known and end >= 0.6 * len(term):
