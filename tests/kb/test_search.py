@@ -232,3 +232,27 @@ def test_an_export_leaves_out_a_file_lost_from_storage_and_keeps_everything_else
 
     files = exported["articles"][0]["versions"]["th"]["attachments"]
     assert [f["filename"] for f in files] == [kept.filename]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_running_totals_behind_bm25_follow_every_change(
+        make_article: Callable[..., Any], run_jobs: Callable[[], int]) -> None:
+    from django.db.models import Count, Sum
+
+    def expected() -> dict[str, float]:
+        row = SearchDocument.objects.aggregate(n=Count("id"), title=Sum("title_length"),
+                                               keywords=Sum("keyword_length"), body=Sum("body_length"))
+        n = row["n"]
+        return {"n": float(n), **{f: (row[f] or 0) / n if n else 0.0 for f in ("title", "keywords", "body")}}
+
+    first = make_article(title="ผ่อนชำระ", body="ผ่อนได้นาน 10 เดือน", summary="บัตรเครดิต")
+    second = make_article(title="Delivery", body="Parcels arrive in two days.", language="en")
+    actions.update_article(actor=None, article=first, body="ผ่อนได้ 3 6 หรือ 10 เดือนกับบัตรที่ร่วมรายการ")
+    actions.update_article(actor=None, article=second, status=Article.Status.ARCHIVED)
+    run_jobs()
+    engine.forget()
+    assert engine._corpus() == expected() and expected()["n"] == 1
+
+    actions.delete_article(actor=None, article=first)
+    engine.forget()
+    assert engine._corpus() == {"n": 0.0, "title": 0.0, "keywords": 0.0, "body": 0.0}

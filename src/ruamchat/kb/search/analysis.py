@@ -85,6 +85,8 @@ class Analyzer:
         self.dictionary = hashlib.sha256("\n".join(self.words).encode()).hexdigest()[:16]
         self._exact = _load_dictionary(self.words, folded=False, version=self.dictionary)
         self._folded = _load_dictionary(self.words, folded=True, version=self.dictionary)
+        self._known = _dictionary_words(self.words)
+        self._known_folded = frozenset(fold(word) for word in self._known)
         keep_terms = {term for word in keep for term in self._plain_terms(normalise(word))}
         self._stopwords = (THAI_STOPWORDS | ENGLISH_STOPWORDS) - keep_terms
         self._shown: dict[str, str] = {}
@@ -141,19 +143,26 @@ class Analyzer:
         return _parts(term, self.words) if len(term) >= 4 and not term.isascii() else ()
 
     def query_terms(self, text: str) -> list[str]:
-        """The terms of a query: ``terms()``, plus, for Thai typed without tone marks, the words found when
-        the tone-less text is segmented with a tone-less dictionary ("ผอนบัตร" → ผอน | บัตร)."""
-        terms = self.terms(text)
-        seen = {fold(term) for term in terms}
-        stopwords = _folded(self._stopwords)
+        """The terms of a query, like ``terms()``; but a Thai run typed without its tone marks ("ผอนบัตร") is
+        segmented as tone-less text with a tone-less dictionary (ผอน | บัตร) when that leaves fewer letters outside
+        words, or the same and fewer words ("ขันตอน": ขันตอน, not ขัน | ตอน), than the ordinary segmentation."""
+        out: list[str] = []
         for match in _PIECES.finditer(normalise(text)):
             if match.lastgroup != "thai":
+                word = match.group()
+                if not self._stop(word) and _useful(word, thai=False):
+                    out.append(self._term(word, thai=False))
                 continue
-            for word in self._segment(fold(match.group()), folded=True):
-                if word not in seen and word not in stopwords and _useful(word, thai=True):
-                    seen.add(word)
-                    terms.append(word)
-        return terms
+            piece = match.group()
+            exact = self._segment(piece)
+            words = exact
+            if fold(piece) == piece or not all(word in self._known for word in exact):
+                toneless = self._segment(fold(piece), folded=True)
+                # fewer letters outside words wins; then fewer, longer words (as newmm itself prefers)
+                if (_unknown(toneless, self._known_folded), len(toneless)) < (_unknown(exact, self._known), len(exact)):
+                    words = toneless
+            out.extend(word for word in words if not self._stop(word) and _useful(word, thai=True))
+        return out
 
     def tokens(self, text: str) -> Iterator[Token]:
         """Words of a text to show, with their offsets in it, for highlighting."""
@@ -202,10 +211,20 @@ def _parts(term: str, custom: tuple[str, ...]) -> tuple[str, ...]:
     return found if found is not None and len(found) > 1 else ()
 
 
+def _unknown(words: list[str], known: frozenset[str]) -> int:
+    """How many of the segmented pieces are not dictionary words (letters left over, weighed by length)."""
+    return sum(len(word) for word in words if word not in known and _THAI_CONSONANT.search(word))
+
+
 def _useful(word: str, thai: bool) -> bool:
     if thai:  # a lone vowel or mark left by the segmenter is not a word
         return len(word) > 1 and bool(_THAI_CONSONANT.search(word))
     return len(word) > 1 or word.isdigit()
+
+
+@lru_cache(maxsize=4)
+def _dictionary_words(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(thai_words()) | frozenset(words)
 
 
 @lru_cache(maxsize=8)

@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from rapidfuzz import process
@@ -28,6 +27,7 @@ from rapidfuzz.distance import OSA
 from ruamchat.kb.models import Article, SearchDocument, SearchTerm
 from ruamchat.kb.search import backends, vocabulary
 from ruamchat.kb.search.analysis import Analyzer, Token, fold
+from ruamchat.kb.search.totals import TOTALS
 
 K1 = 1.2
 B = {"title": 0.5, "keywords": 0.5, "body": 0.75}
@@ -37,7 +37,7 @@ WEIGHTS = backends.WEIGHTS
 FOLDED, FOLDED_TONED = 0.6, 0.25
 SYNONYM, TYPO = 0.8, 0.6
 CANDIDATES = 50
-BUDGET = 3000  # matching rows the database ranks per step of a search, at most
+BUDGET = 1000  # matching rows the database ranks per step of a search, at most
 SNIPPET_CHARS = 220
 PASSAGES = 3  # the passages per article segmented to find the best one (of those that look best)
 STATS_SECONDS = 10.0
@@ -102,13 +102,16 @@ _vocabulary: tuple[float, dict[int, list[str]], dict[str, int]] | None = None
 
 
 def _corpus() -> dict[str, float]:
+    """How many articles are indexed and each field's average length (from the running totals the indexer
+    keeps in ``kb_searchterm``), refreshed every few seconds."""
     global _stats
     now = time.monotonic()
     if _stats is None or now - _stats[0] > STATS_SECONDS:
-        row = SearchDocument.objects.aggregate(
-            n=Count("id"), title=Avg("title_length"), keywords=Avg("keyword_length"), body=Avg("body_length"),
-        )
-        stats = {name: float(row[name] or 0.0) for name in ("n", "title", "keywords", "body")}
+        totals = dict(SearchTerm.objects.filter(term__in=list(TOTALS.values())).values_list("term", "df"))
+        n = float(totals.get(TOTALS["n"], 0))
+        stats = {"n": n}
+        for field in ("title", "keywords", "body"):
+            stats[field] = totals.get(TOTALS[field], 0) / n if n else 0.0
         _stats = (now, stats)
     return _stats[1]
 
@@ -119,7 +122,8 @@ def _known_terms() -> tuple[dict[int, list[str]], dict[str, int]]:
     now = time.monotonic()
     with _lock:
         if _vocabulary is None or now - _vocabulary[0] > VOCABULARY_SECONDS:
-            known = dict(SearchTerm.objects.filter(df__gt=0).order_by("term").values_list("term", "df"))
+            known = dict(SearchTerm.objects.filter(df__gt=0).exclude(term__startswith=" ").order_by("term")
+                         .values_list("term", "df"))
             by_length: dict[int, list[str]] = {}
             for term in known:
                 by_length.setdefault(len(term), []).append(term)

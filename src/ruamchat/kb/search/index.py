@@ -16,6 +16,7 @@ from ruamchat.kb.markdown import plain_text
 from ruamchat.kb.models import Article, SearchDocument, SearchTerm
 from ruamchat.kb.search import engine, vocabulary
 from ruamchat.kb.search.analysis import Analyzer, fold
+from ruamchat.kb.search.totals import TOTALS
 
 logger = logging.getLogger("ruamchat.kb")
 
@@ -49,6 +50,13 @@ def _folded_terms(document: SearchDocument | None) -> set[str]:
 
 
 BATCH = 200  # articles indexed in one transaction by index_articles()
+
+
+def _totals(document: SearchDocument | None) -> Counter[str]:
+    if document is None:
+        return Counter()
+    return Counter({TOTALS["n"]: 1, TOTALS["title"]: document.title_length,
+                    TOTALS["keywords"]: document.keyword_length, TOTALS["body"]: document.body_length})
 FIELDS = ("language", "internal", "title_terms", "keyword_terms", "body_terms", "fts_title", "fts_keywords",
           "fts_body", "fts_scope", "title_length", "keyword_length", "body_length", "text", "dictionary")
 
@@ -79,6 +87,7 @@ def index_articles(article_ids: Iterable[int], analyzer: Analyzer | None = None,
             for article_id in chunk:
                 article, document = articles.get(article_id), documents.get(article_id)
                 before = _folded_terms(document)
+                delta.subtract(_totals(document))
                 if remove or article is None or article.status != Article.Status.PUBLISHED:
                     if document is not None:
                         dropped.append(document.pk)
@@ -94,6 +103,7 @@ def index_articles(article_ids: Iterable[int], analyzer: Analyzer | None = None,
                 after = _folded_terms(document)
                 delta.update(after - before)
                 delta.subtract(before - after)
+                delta.update(_totals(document))
             SearchDocument.objects.filter(pk__in=dropped).delete()
             SearchDocument.objects.bulk_create(created)
             SearchDocument.objects.bulk_update(updated, fields=FIELDS)
