@@ -361,3 +361,19 @@ def test_robots_txt_lets_crawlers_read_only_the_help_center_and_points_to_its_si
     body = response.content.decode()
     assert "Allow: /help/" in body and "Disallow: /" in body
     assert body.rstrip().endswith("/help/sitemap.xml")
+
+
+def test_an_administrator_configures_the_help_center_in_the_admin_pages(
+        client: Client, admin_user: Any, website: Any) -> None:
+    from ruamchat.kb.models import HelpCenter
+
+    assert selectors.help_center().pk is None, "reading the settings stores nothing"
+    client.force_login(admin_user)
+    response = client.post("/django-admin/kb/helpcenter/add/", {
+        "name_th": "ศูนย์ช่วยเหลือร้าน", "name_en": "Shop help", "enabled": "on", "chat_channel": website.pk,
+    })
+    assert response.status_code == 302, response.content[:500]
+    center = HelpCenter.objects.get()
+    assert (center.name_en, center.chat_channel_id) == ("Shop help", website.pk)
+    assert client.get("/django-admin/kb/helpcenter/add/").status_code == 403, "only one help center"
+    assert 'data-lang="th"' in client.get("/help/th/").content.decode()

@@ -21,8 +21,7 @@ from ruamchat.connectors.actions import create_channel
 from ruamchat.connectors.website.actions import identify_visitor, receive_visitor_message
 from ruamchat.inbox import actions
 from ruamchat.inbox.models import Conversation, Event, Message
-from ruamchat.kb.actions import import_knowledge_base
-from ruamchat.kb.selectors import help_center
+from ruamchat.kb.actions import import_knowledge_base, save_help_center
 
 DEMO_PASSWORD = "ruamchat-demo"  # noqa: S105 — printed on screen for the demo logins
 
@@ -318,9 +317,8 @@ def _seed_knowledge_base(website: Any) -> None:
     the website chat on every page. The worker indexes the articles in the background."""
     data = json.loads((Path(__file__).with_name("kb.json")).read_text(encoding="utf-8"))
     import_knowledge_base(actor=None, data=data)
-    center = help_center()
-    center.name_th, center.name_en, center.chat_channel = "ศูนย์ช่วยเหลือ ชวนช้อป", "ChuanShop Help Center", website
-    center.save()
+    save_help_center(actor=None, name_th="ศูนย์ช่วยเหลือ ชวนช้อป", name_en="ChuanShop Help Center",
+                     chat_channel=website)
 
 
 def _seed_routing(service: Team, support: Team) -> None:

@@ -29,6 +29,7 @@ from ruamchat.kb.models import (
     ArticleFeedback,
     ArticleRevision,
     Category,
+    HelpCenter,
     SearchWord,
     SynonymSet,
     make_slug,
@@ -257,6 +258,22 @@ def record_feedback(*, article: Article, reader: str, helpful: bool) -> None:
         field = "helpful_yes" if helpful else "helpful_no"
         counts[field] = F(field) + 1
         Article.objects.filter(pk=article.pk).update(**counts)
+
+
+# -- the help center ----------------------------------------------------------------------------------------
+
+def save_help_center(*, actor: User | None, **fields: Any) -> HelpCenter:
+    """The help center's settings (one row): names, on or off, the website chat shown on every page."""
+    if actor is not None and not profile_for(actor).is_admin:
+        raise PermissionDenied(_("Only administrators can configure the help center."))
+    center = HelpCenter.objects.first() or HelpCenter()
+    for name, value in fields.items():
+        setattr(center, name, value)
+    if center.chat_channel is not None and center.chat_channel.kind != "website":
+        raise ValidationError(_("The help center can show only a website chat."))
+    center.full_clean()
+    center.save()
+    return center
 
 
 # -- the business's words -----------------------------------------------------------------------------------

@@ -30,8 +30,9 @@ def is_agent(user: AnyUser | None) -> bool:
 
 
 def help_center() -> HelpCenter:
+    """The help center's settings; the defaults (unsaved) until an administrator saves them."""
     found = HelpCenter.objects.select_related("chat_channel").first()
-    return found if found is not None else HelpCenter.objects.create()
+    return found if found is not None else HelpCenter()
 
 
 # -- editors ------------------------------------------------------------------------------------------------

@@ -139,32 +139,11 @@ def _page(request: HttpRequest, visit: Visit, language: str, template: str, *, t
 
 # -- pages --------------------------------------------------------------------------------------------------
 
-def _preferred_language(header: str) -> str:
-    """Thai unless the reader's browser prefers English (``Accept-Language``) over Thai."""
-    best, best_q = "th", -1.0
-    for position, part in enumerate(header.split(",")):
-        code, _sep, params = part.strip().partition(";")
-        base = code.strip().lower().split("-")[0]
-        if base not in OTHER:
-            continue
-        quality = 1.0
-        for param in params.split(";"):
-            name, _eq, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        score = quality - position * 1e-6  # equal weights: the first listed wins
-        if quality > 0 and score > best_q:
-            best, best_q = base, score
-    return best
-
-
 @require_safe
 def choose_language(request: HttpRequest) -> HttpResponse:
     _visit(request)
-    response = redirect("help:home", language=_preferred_language(request.headers.get("Accept-Language", "")))
+    # Django's own choice: the language cookie, else Accept-Language, else Thai (settings.LANGUAGE_CODE)
+    response = redirect("help:home", language=translation.get_language_from_request(request))
     patch_vary_headers(response, ["Accept-Language"])
     return _cache(request, response)
 
