@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ruamchat.triage",
     "ruamchat.sla",
     "ruamchat.kb",
+    "ruamchat.bot",
     "ruamchat.jobs",
     "ruamchat.realtime",
     "ruamchat.api",

@@ -6,6 +6,7 @@ urlpatterns = [
     path("inbox/", include("ruamchat.inbox.urls")),
     path("kb/", include("ruamchat.kb.urls")),
     path("help/", include("ruamchat.kb.urls_help")),
+    path("bot/", include("ruamchat.bot.urls")),
     path("api/", include("ruamchat.api.urls")),
     path("hooks/", include("ruamchat.connectors.urls")),
     path("widget/", include("ruamchat.connectors.website.urls")),

@@ -46,6 +46,7 @@ PRIORITY_NAMES: dict[int, Priority] = {number: name for name, number in PRIORITY
 
 class Status(StrEnum):
     OPEN = "open"
+    BOT = "bot"  # the chatbot is answering (give it back with POST …/bot/resume, not with a status change)
     PENDING = "pending"
     SNOOZED = "snoozed"
     RESOLVED = "resolved"
@@ -276,8 +277,8 @@ class ConversationFilter(Schema):
         "all", pattern=r"^(mine|unassigned|all|team:\d+)$",
         description="`mine`, `unassigned`, `team:<id>` or `all` (everything you can see).",
     )
-    status: Literal["open", "pending", "snoozed", "resolved", "closed", "active", "any"] = Field(
-        "open", description="A status, `active` (open, pending or snoozed) or `any`."
+    status: Literal["open", "bot", "pending", "snoozed", "resolved", "closed", "active", "any"] = Field(
+        "open", description="A status (`bot`: the chatbot is answering), `active` (open, pending or snoozed) or `any`."
     )
     priority: Priority | None = None
     channel: int | None = Field(None, description="A channel id.")

@@ -219,6 +219,22 @@ class SendResult:
         return cls(ok=False, error=error, retryable=retryable)
 
 
+def cards_as_text(cards: Any) -> str:
+    """Article cards (``Message.metadata["cards"]``: title, text, url) as plain text, for channels that cannot
+    show them natively; numbered when there are several, as the bot's "1", "2", "3" buttons refer to them."""
+    items = [card for card in (cards or []) if isinstance(card, dict) and str(card.get("title") or "").strip()]
+    blocks = []
+    for number, card in enumerate(items, start=1):
+        title = str(card["title"]).strip()
+        lines = [f"{number}. {title}" if len(items) > 1 else title]
+        if str(card.get("text") or "").strip():
+            lines.append(str(card["text"]).strip())
+        if str(card.get("url") or "").startswith(("https://", "http://")):
+            lines.append(str(card["url"]))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
 class Connector(Protocol):
     kind: str
     label: str

@@ -256,11 +256,18 @@ def _receive(channel: Channel, inbound: InboundMessage) -> Message:
     conversation.last_message_preview = preview_of(message.text, [a.kind for a in inbound.attachments])
     if conversation.waiting_since is None and not inbound.automatic:
         conversation.waiting_since = now
+    with_bot = False
+    if not inbound.automatic and not inbound.thread_id:
+        from ruamchat.bot.actions import customer_wrote
+
+        # the chatbot answers a one-to-one chat while no person is involved (decided here, in the transaction
+        # that stores the message, so the conversation never shows in a team's queue before the bot has had it)
+        with_bot = customer_wrote(conversation, message, created=created, reopened=reopened)
     conversation.save()
     if created and not inbound.automatic:
         from ruamchat.routing.actions import route_new_conversation
 
-        route_new_conversation(conversation, message)
+        route_new_conversation(conversation, message, assign=not with_bot)
     _sla(conversation)
     if created:
         _publish_conversation(conversation, "created", created=True)
@@ -299,8 +306,9 @@ def send_reply(
             },
         )
         _store_uploads(message, uploads)
-        fields = ["last_message_at", "last_message_preview", "waiting_since", "handover", "updated_at"]
+        fields = ["last_message_at", "last_message_preview", "waiting_since", "handover", "status", "updated_at"]
         if sender_type == Message.Sender.AGENT:
+            _end_bot(conversation, actor, "replied")
             conversation.handover = {}  # the receiving side has answered: the hand-over reason is done
             if conversation.first_reply_at is None:
                 conversation.first_reply_at = now
@@ -322,19 +330,32 @@ def send_reply(
     return message
 
 
-def send_automatic(*, conversation: Conversation, text: str) -> Message:
-    """A message no person wrote (a routing rule's automatic reply): sent only where the channel allows
-    automatic messages now (never to an auto-replier, within rate limits); it is not a first response."""
+def send_automatic(
+    *, conversation: Conversation, text: str, sender_type: str = Message.Sender.SYSTEM,
+    cards: list[dict[str, Any]] | None = None, quick_replies: list[dict[str, str]] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Message:
+    """A message no person wrote (a routing rule's automatic reply, the chatbot): sent only where the channel
+    allows automatic messages now (never to an auto-replier, within rate limits, never under Meta's human-agent
+    tag); it is not a first response. ``cards`` (articles: title, text, url, link_label, optional action) and
+    ``quick_replies`` are shown natively where the channel can (LINE Flex and quick replies, the website
+    widget) and as text elsewhere."""
     text = _clean_text(text, required=True)
     window = reply_window(conversation, human=False)
     if not window.allowed:
         raise ValidationError(window.reason or _("This channel does not allow an automatic message now."))
+    extra: dict[str, Any] = dict(metadata or {})
+    if cards:
+        extra["cards"] = cards[:10]
+    if quick_replies:
+        extra["quick_replies"] = quick_replies[:13]
+    if window.tag:
+        extra["reply_tag"] = window.tag
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         message = Message.objects.create(
             conversation=conversation, channel_id=conversation.channel_id, direction=Message.Direction.OUTGOING,
-            sender_type=Message.Sender.SYSTEM, text=text, status=Message.Status.PENDING,
-            metadata={"reply_tag": window.tag} if window.tag else {},
+            sender_type=sender_type, text=text, status=Message.Status.PENDING, metadata=extra,
         )
         conversation.last_message_at = timezone.now()
         conversation.last_message_preview = preview_of(text)
@@ -420,6 +441,81 @@ def retry_send(*, message: Message, actor: User) -> Message:
     return locked
 
 
+# ---------------------------------------------------------------- the chatbot
+
+
+def _end_bot(conversation: Conversation, actor: User | None, why: str) -> None:
+    """A person is involved now: the chatbot stops for this conversation, which joins its team's queue.
+    In the caller's transaction, on the locked conversation; the caller saves ``status``."""
+    if conversation.status != Status.BOT:
+        return
+    from ruamchat.bot.actions import person_stepped_in
+
+    conversation.status = Status.OPEN
+    person_stepped_in(conversation=conversation, actor=actor)
+    _event(conversation, Event.Kind.BOT_HANDOFF, actor, reason="agent", action=why)
+
+
+def hand_over_from_bot(*, conversation: Conversation, reason: str, articles: list[dict[str, Any]]) -> Conversation:
+    """The chatbot gives the conversation to its team: it joins the queue (on top with the bot's reason until
+    someone answers), is assigned automatically where the team does that, and its SLA clocks start from the
+    customer's first message. Call inside the bot's transaction with the conversation locked."""
+    from ruamchat.routing.actions import auto_assign
+
+    conversation.status = Status.OPEN
+    conversation.handover = {"kind": "bot", "reason": reason, "by": "bot", "at": timezone.now().isoformat(),
+                             "articles": [str(a.get("title", ""))[:200] for a in articles][:5]}
+    if conversation.waiting_since is None:
+        conversation.waiting_since = timezone.now()
+    conversation.save(update_fields=["status", "handover", "waiting_since", "updated_at"])
+    _event(conversation, Event.Kind.BOT_HANDOFF, None, reason=reason, articles=articles[:10])
+    if conversation.assignee_id is None:
+        auto_assign(conversation)
+    _sla(conversation)
+    _publish_conversation(conversation, "handoff")
+    return conversation
+
+
+def resolve_by_bot(*, conversation: Conversation, outcome: str) -> Conversation:
+    """The chatbot answered and nobody else was needed (``outcome``: the customer said so, or went quiet after
+    an answer). Call inside the bot's transaction with the conversation locked."""
+    now = timezone.now()
+    conversation.status = Status.RESOLVED
+    conversation.resolved_at = now
+    conversation.waiting_since = None
+    conversation.save(update_fields=["status", "resolved_at", "waiting_since", "updated_at"])
+    _event(conversation, Event.Kind.BOT_RESOLVED, None, outcome=outcome)
+    _sla(conversation)
+    _publish_conversation(conversation, "status")
+    return conversation
+
+
+def give_to_bot(*, conversation: Conversation, actor: User) -> Conversation:
+    """An agent gives the conversation back to the chatbot: it leaves the queue and the agent, and the bot
+    answers the customer's next message. Call inside the bot's transaction with the conversation locked."""
+    old_status, old_assignee = conversation.status, conversation.assignee_id
+    if old_status in (Status.RESOLVED, Status.CLOSED):
+        conversation.reopened_count += 1
+        conversation.resolved_at = None
+    conversation.status = Status.BOT
+    conversation.assignee_id = None
+    conversation.handover = {}
+    conversation.snoozed_until = None
+    conversation.save(update_fields=["status", "assignee", "handover", "snoozed_until", "reopened_count",
+                                     "resolved_at", "updated_at"])
+    _event(conversation, Event.Kind.BOT_RESUMED, actor, old=old_status, previous_id=old_assignee)
+    _sla(conversation)
+    _publish_conversation(conversation, "status", extra_users={old_assignee})
+    if old_assignee is not None:
+        _schedule_distribution(conversation.team_id)
+    return conversation
+
+
+def record_bot_event(*, conversation: Conversation, kind: str, actor: User | None, **data: Any) -> Event:
+    """A chatbot event on the conversation's timeline (an answer, a pause)."""
+    return _event(conversation, kind, actor, **data)
+
+
 # ---------------------------------------------------------------- assignment and hand-over
 
 
@@ -434,7 +530,9 @@ def assign(*, conversation: Conversation, actor: User, assignee: User | None) ->
         if previous == new:
             return conversation
         conversation.assignee_id = new
-        conversation.save(update_fields=["assignee", "updated_at"])
+        if new is not None:
+            _end_bot(conversation, actor, "assigned")
+        conversation.save(update_fields=["assignee", "status", "updated_at"])
         if new is None:
             _event(conversation, Event.Kind.UNASSIGNED, actor, previous_id=previous)
         else:
@@ -507,7 +605,8 @@ def transfer(
             "reason": reason[:500], "from_team_id": old_team, "by": profile_for(actor).name,
             "at": timezone.now().isoformat(),
         }
-        conversation.save(update_fields=["team", "assignee", "handover", "updated_at"])
+        _end_bot(conversation, actor, "transferred")
+        conversation.save(update_fields=["team", "assignee", "handover", "status", "updated_at"])
         _event(
             conversation, Event.Kind.TRANSFERRED, actor, reason=reason[:500],
             from_team_id=old_team, to_team_id=conversation.team_id,
@@ -539,6 +638,8 @@ def change_status(
         check_can_act(actor, conversation)
     if status not in Status.values:
         raise ValidationError(_("Unknown status."))
+    if status == Status.BOT:
+        raise ValidationError(_("To give a conversation back to the chatbot, use “Resume the bot”."))
     now = timezone.now()
     if status == Status.SNOOZED and (snoozed_until is None or snoozed_until <= now):
         raise ValidationError(_("Choose a time in the future to snooze until."))
@@ -547,6 +648,8 @@ def change_status(
         old = conversation.status
         if old == status and status != Status.SNOOZED:
             return conversation
+        if actor is not None:
+            _end_bot(conversation, actor, "status")
         fields = ["status", "snoozed_until", "resolved_at", "waiting_since", "reopened_count", "updated_at"]
         if status in (Status.OPEN, Status.PENDING) and old in (Status.RESOLVED, Status.CLOSED):
             conversation.reopened_count += 1

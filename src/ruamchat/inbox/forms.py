@@ -15,6 +15,7 @@ from ruamchat.inbox.selectors import QueueFilter
 
 STATUS_FILTERS = [
     ("open", _("Open")),
+    ("bot", _("With the bot")),
     ("pending", _("Pending")),
     ("snoozed", _("Snoozed")),
     ("resolved", _("Resolved")),

@@ -29,6 +29,8 @@ class Conversation(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
+        #: the chatbot is answering; no person is involved yet (not in the teams' queues, no SLA clock)
+        BOT = "bot", _("With the bot")
         PENDING = "pending", _("Pending")
         SNOOZED = "snoozed", _("Snoozed")
         RESOLVED = "resolved", _("Resolved")
@@ -240,6 +242,11 @@ class Event(models.Model):
         SLA_WARNING = "sla_warning", _("SLA at risk")
         SLA_BREACHED = "sla_breached", _("SLA breached")
         ESCALATED = "escalated", _("Escalated")
+        BOT_ANSWERED = "bot_answered", _("Bot answered")
+        BOT_HANDOFF = "bot_handoff", _("Bot handed over")
+        BOT_RESOLVED = "bot_resolved", _("Resolved by the bot")
+        BOT_PAUSED = "bot_paused", _("Bot paused")
+        BOT_RESUMED = "bot_resumed", _("Bot resumed")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

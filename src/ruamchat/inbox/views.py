@@ -116,6 +116,18 @@ class QueueLink:
     count: int
 
 
+def handover_text(handover: dict[str, Any] | None) -> str:
+    """Why the conversation was handed over: the agent's words, or the bot's reason in the reader's language."""
+    handover = handover or {}
+    reason = str(handover.get("reason", ""))
+    if handover.get("kind") == "bot":
+        from ruamchat.bot.models import BotConversation
+
+        label = dict(BotConversation.Reason.choices).get(reason, reason)
+        return _("Bot: %(reason)s") % {"reason": label}
+    return reason
+
+
 @dataclass(frozen=True)
 class QueueRow:
     """One line of the queue, worked out in Python: the template only prints (it runs 25 times a page)."""
@@ -144,7 +156,7 @@ class QueueRow:
             waiting=rc_waiting(c.waiting_since), when="" if c.waiting_since else rc_when(c.last_message_at),
             priority=priority_class(c.priority), priority_label=str(c.get_priority_display()),
             sla=sla_class(c.sla_state), sla_label=sla_label(c.sla_state, c.sla_due_at),
-            handover=str((c.handover or {}).get("reason", "")),
+            handover=handover_text(c.handover),
             status=c.status, status_label=str(c.get_status_display()), tags=[t.name for t in c.tags.all()],
             channel_name=c.channel.name, assignee_name=assignee_name,
         )
@@ -251,8 +263,11 @@ def _state_context(
     if conversation.assignee_id and conversation.assignee_id not in names:
         names.update(agent_names({conversation.assignee_id}))
     timeline = describe(timeline_of(conversation))
+    from ruamchat.bot.selectors import panel_for
+
     return {
         "conversation": conversation,
+        "bot": panel_for(conversation),
         "contact": conversation.contact,
         "assignee_name": names.get(conversation.assignee_id or 0, ""),
         "assignable_agents": _assignable_agents(conversation, all_agents),

@@ -99,9 +99,10 @@ def _event(conversation: Conversation, kind: str, **data: Any) -> None:
     Event.objects.create(conversation=conversation, kind=kind, actor=None, data=data)
 
 
-def route_new_conversation(conversation: Conversation, message: Message) -> None:
-    """Triage, then the routing rules in order, then automatic assignment. Call inside the transaction that
-    created ``conversation`` (locked); it is saved here."""
+def route_new_conversation(conversation: Conversation, message: Message, *, assign: bool = True) -> None:
+    """Triage, then the routing rules in order, then automatic assignment (not while the chatbot has the
+    conversation: ``assign=False``; it assigns when it hands off). Call inside the transaction that created
+    ``conversation`` (locked); it is saved here."""
     # "repeated angry complaints": how often this customer was angry in earlier conversations
     angry_before = (Conversation.objects.filter(contact_id=conversation.contact_id, triage__angry=True)
                     .exclude(pk=conversation.pk).count())
@@ -140,7 +141,7 @@ def route_new_conversation(conversation: Conversation, message: Message) -> None
         if rule.stop:
             break
     conversation.save()
-    if not assigned_by_rule and conversation.assignee_id is None:
+    if assign and not assigned_by_rule and conversation.assignee_id is None:
         auto_assign(conversation)
 
 

@@ -98,6 +98,7 @@ class Suggestion:
     reasons: tuple[Reason, ...]
     language: str  # "th" | "en"
     angry: bool = False  # this message reads angry; the caller counts these for the next angry_before
+    wants_person: bool = False  # the customer asks to talk to a person ("ขอคุยกับพนักงาน", "talk to a human")
 
     def explain(self) -> list[str]:
         """One sentence per reason, for agents, in the active language."""
@@ -130,6 +131,7 @@ RULE_LABELS = {
     "thanks": pgettext_lazy("triage rule", "thanks"),
     "resolved": pgettext_lazy("triage rule", "problem solved"),
     "info": pgettext_lazy("triage rule", "general question"),
+    "person": pgettext_lazy("triage rule", "asks for a person"),
 }
 
 
@@ -474,6 +476,7 @@ class Triage:
             reasons=tuple(reasons),
             language=detect_language(text),
             angry=angry,
+            wants_person=bool(matches.get("person")),
         )
 
     def _priority(self, text: _Text, matches: _Matches, anger: list[_Hit]) -> tuple[int, list[_Hit]]:

@@ -15,6 +15,7 @@ rule                            a match means
 ``info``                        low (3): a general question (opening hours, branches, promotions …)
 ``waiting``                     with a wait of a week or more ("สองอาทิตย์", "10 days") → late_order
 ``ignore``                      phrases that hide the words inside them ("smoke detector")
+``person``                      the customer asks for a person: the chatbot hands off at once
 ``category:<name>``             votes for that support category
 ==============================  =================================================================
 
@@ -45,7 +46,7 @@ from itertools import product
 URGENT_RULES = ("safety", "fraud", "legal")
 HIGH_RULES = ("late_order", "broken", "angry")
 LOW_RULES = ("thanks", "resolved", "info")
-HELPER_RULES = ("waiting", "ignore")
+HELPER_RULES = ("waiting", "ignore", "person")
 CATEGORIES = ("technical", "return", "exchange", "refund", "order_status", "payment", "account", "other")
 CATEGORY_RULES = tuple(f"category:{name}" for name in CATEGORIES if name != "other")
 RULES = URGENT_RULES + HIGH_RULES + LOW_RULES + HELPER_RULES + CATEGORY_RULES
@@ -111,7 +112,8 @@ _TH: dict[str, tuple[str, ...]] = {
         "แย่มาก", "แย่", "ห่วย", "ห่วยแตก", "ทุเรศ", "โมโห", "หัวร้อน", "ไม่พอใจ", "ผิดหวัง", "โกรธ",
         "เฮงซวย", "เซ็ง", "รำคาญ", "บริการแย่", "ไม่มีใครตอบ", "ไม่ตอบ", "ตอบช้า", "ไม่รับผิดชอบ",
         "ไม่มีความรับผิดชอบ", "ทัก + หลายรอบ", "ทัก + สามรอบ", "ถาม + หลายรอบ", "ยังไม่ได้คำตอบ", "เบื่อ",
-        "ไม่มีคนรับ", "ไม่รับสาย", "ทำธุรกิจแบบนี้", "ไม่ต้องขาย", "เสียความรู้สึก", "อะไรนักหนา", "น่าผิดหวัง",
+        "ไม่มีคนรับ", "ไม่รับสาย", "ทำธุรกิจแบบนี้", "โกง", "ร้านโกง", "ขี้โกง",
+        "ไม่ต้องขาย", "เสียความรู้สึก", "อะไรนักหนา", "น่าผิดหวัง",
         # profanity-lite (a short list on purpose; PyThaiNLP's list holds everyday words like "บ้า")
         "เหี้ย", "ไอ้เหี้ย", "สัส", "ไอ้สัส", "ระยำ", "เชี่ย", "แม่ง", "ชิบหาย", "มึง",
         "😡", "🤬", "😤", "💢",
@@ -134,6 +136,14 @@ _TH: dict[str, tuple[str, ...]] = {
         "ไม่ถึงมือ", "ยังไม่ถึง", "ยังไม่ได้", "ป่านนี้",
     ),
     "ignore": ("เครื่องตรวจจับควัน",),
+    "person": (
+        # "แอดมินคะ ผ่อนได้ไหม" only addresses the shop, and "พนักงานส่งของ" is the courier: the staff words
+        # count only with a verb of talking or contacting
+        *(f"{verb} + {who}" for verb in ("คุย", "คุยกับ", "ขอคุย", "ติดต่อ", "ขอสาย", "ต่อสาย", "โอนสาย", "พูดกับ")
+          for who in ("พนักงาน", "เจ้าหน้าที่", "แอดมิน", "แอทมิน", "คน", "ผู้จัดการ", "ฝ่ายบริการลูกค้า", "ฝ่าย")),
+        "คนจริง", "คนจริงๆ", "ขอคุยกับคน", "ขอสาย", "โอเปอเรเตอร์", "คอลเซ็นเตอร์", "ไม่เอาบอท", "บอท + ไม่",
+        "ไม่คุยกับบอท", "ขอคน + ตอบ", "คน + ตอบ + หน่อย",
+    ),
     "category:technical": (
         "เสีย", "เครื่องเสีย", "ใช้งานไม่ได้", "ใช้ไม่ได้", "เปิดไม่ติด", "ไม่ทำงาน", "ค้าง", "เด้ง", "เด้งออก",
         "แอป", "แอพ", "เออเร่อ", "บั๊ก", "ชาร์จไม่เข้า", "เชื่อมต่อ", "ไวไฟ", "บลูทูธ", "ภาพไม่ขึ้น", "จอ",
@@ -213,7 +223,7 @@ _EN: dict[str, tuple[str, ...]] = {
         "ridiculous", "unacceptable", "terrible", "horrible", "awful", "worst", "pathetic", "useless",
         "disgusting", "furious", "angry", "fed up", "sick of", "wtf", "damn", "nobody answers", "no one answers",
         "nobody replies", "no one replies", "third time", "again and again", "seriously", "annoying", "annoyed",
-        "frustrated", "frustrating", "a joke",
+        "frustrated", "frustrating", "a joke", "clowns", "scammers", "rip off", "ripoff",
     ),
     "thanks": ("thank", "thanks", "thx", "appreciate", "love it", "great service"),
     "resolved": (
@@ -231,6 +241,11 @@ _EN: dict[str, tuple[str, ...]] = {
         "not here yet", "still not here",
     ),
     "ignore": ("smoke detector", "smoke alarm", "fire alarm", "fire extinguisher"),
+    "person": (
+        "human", "real person", "a person", "live agent", "agent", "representative", "operator", "speak to someone",
+        "talk to someone", "speak with someone", "talk with someone", "someone real", "customer service",
+        "manager", "supervisor", "not a bot", "no bot", "stop the bot",
+    ),
     "category:technical": (
         "not working", "doesn't work", "stopped working", "won't turn on", "won't start", "won't open",
         "won't charge", "won't connect", "can't connect", "crash", "error", "bug", "app", "freeze", "frozen",

@@ -175,7 +175,39 @@ def _sentence(event: Event, names: _Names) -> str:
         if "assignee" in data:
             parts.append(_("given back to the team's queue"))
         return _("Escalated after the SLA breach: %(changes)s") % {"changes": ", ".join(str(p) for p in parts)}
+    if kind in (Event.Kind.BOT_ANSWERED, Event.Kind.BOT_HANDOFF, Event.Kind.BOT_RESOLVED, Event.Kind.BOT_PAUSED,
+                Event.Kind.BOT_RESUMED):
+        return _bot_sentence(event, actor)
     return str(event.get_kind_display())
+
+
+def _bot_sentence(event: Event, actor: str) -> str:
+    from ruamchat.bot.models import BotConversation
+
+    data = event.data or {}
+    titles = ", ".join(f"“{a.get('title', '')}”" for a in data.get("articles", []) if isinstance(a, dict))
+    if event.kind == Event.Kind.BOT_ANSWERED:
+        if data.get("answer") == "choices":
+            return _("The bot offered a choice of articles: %(titles)s") % {"titles": titles}
+        if data.get("answer") == "acknowledgement":
+            if titles:
+                return _("The bot acknowledged the email and suggested %(titles)s") % {"titles": titles}
+            return _("The bot acknowledged the email")
+        return _("The bot answered with %(titles)s") % {"titles": titles}
+    if event.kind == Event.Kind.BOT_HANDOFF:
+        if data.get("reason") == "agent":
+            return _("%(actor)s stepped in: the bot stopped") % {"actor": actor}
+        reason = dict(BotConversation.Reason.choices).get(str(data.get("reason")), data.get("reason", ""))
+        if titles:
+            return _("The bot handed the conversation to the team (%(reason)s) after offering %(titles)s") % {
+                "reason": reason, "titles": titles}
+        return _("The bot handed the conversation to the team (%(reason)s)") % {"reason": reason}
+    if event.kind == Event.Kind.BOT_RESOLVED:
+        outcome = dict(BotConversation.Outcome.choices).get(str(data.get("outcome")), data.get("outcome", ""))
+        return _("Resolved by the bot: %(outcome)s") % {"outcome": outcome}
+    if event.kind == Event.Kind.BOT_PAUSED:
+        return _("%(actor)s paused the bot") % {"actor": actor}
+    return _("%(actor)s gave the conversation back to the bot") % {"actor": actor}
 
 
 def describe(events: Iterable[Event]) -> list[TimelineEntry]:

@@ -50,6 +50,10 @@ MESSAGES_PER_REQUEST = 5
 QUICK_REPLY_ITEMS = 13
 QUICK_REPLY_LABEL = 20
 POSTBACK_DATA_LIMIT = 300
+FLEX_BUBBLES = 12  # a carousel holds at most 12 bubbles
+FLEX_ALT_TEXT = 400
+FLEX_LABEL = 40
+FLEX_TEXT = 2000
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
 VIDEO_MAX_BYTES = 200 * 1024 * 1024
 NOT_READY_DELAY = timedelta(seconds=20)
@@ -373,8 +377,12 @@ class LineConnector(BaseConnector):
         return str(uuid.uuid5(RETRY_KEY_NAMESPACE, f"{channel.key}:{message.pk}:{batch_index}"))
 
     def build_messages(self, message: Message) -> list[dict[str, Any]]:
-        """LINE message objects for a ruamchat message: text pieces, then each file; quick replies on the last."""
+        """LINE message objects for a ruamchat message: text pieces, article cards as one Flex message, then
+        each file; quick replies on the last."""
         objects: list[dict[str, Any]] = [{"type": "text", "text": piece} for piece in split_text(message.text)]
+        flex = flex_cards(message.metadata.get("cards"))
+        if flex is not None:
+            objects.append(flex)
         objects.extend(_attachment_object(a) for a in message.attachments.all())
         quick = quick_reply(message.metadata.get("quick_replies"))
         if quick and objects:
@@ -450,6 +458,43 @@ def _attachment_object(attachment: Attachment) -> dict[str, Any]:
         preview = settings.RUAMCHAT_PUBLIC_URL + static("ruamchat/line-video-preview.png")
         return {"type": "video", "originalContentUrl": url, "previewImageUrl": preview}
     return {"type": "text", "text": f"📎 {attachment.filename or attachment.kind}\n{url}"}
+
+
+def _bubble(card: dict[str, Any]) -> dict[str, Any] | None:
+    title = str(card.get("title") or "").strip()
+    if not title:
+        return None
+    body: list[dict[str, Any]] = [{"type": "text", "text": title[:FLEX_TEXT], "weight": "bold", "wrap": True}]
+    if str(card.get("text") or "").strip():
+        body.append({"type": "text", "text": str(card["text"]).strip()[:FLEX_TEXT], "wrap": True, "size": "sm",
+                     "color": "#555555"})
+    buttons: list[dict[str, Any]] = []
+    url = str(card.get("url") or "")
+    if url.startswith(("https://", "http://")):
+        label = str(card.get("link_label") or "").strip() or "Open"
+        buttons.append({"type": "button", "style": "link", "height": "sm",
+                        "action": {"type": "uri", "label": label[:FLEX_LABEL], "uri": url[:1000]}})
+    action = card.get("action")
+    if isinstance(action, dict) and str(action.get("label") or "").strip() and action.get("data"):
+        label = str(action["label"]).strip()[:FLEX_LABEL]
+        buttons.append({"type": "button", "style": "primary", "height": "sm",
+                        "action": {"type": "postback", "label": label, "displayText": label,
+                                   "data": str(action["data"])[:POSTBACK_DATA_LIMIT]}})
+    bubble: dict[str, Any] = {"type": "bubble", "size": "kilo",
+                              "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body}}
+    if buttons:
+        bubble["footer"] = {"type": "box", "layout": "vertical", "spacing": "sm", "contents": buttons}
+    return bubble
+
+
+def flex_cards(cards: Any) -> dict[str, Any] | None:
+    """Article cards (title, text, link, optional postback action) as a Flex bubble, or a carousel of them."""
+    bubbles = [b for b in (_bubble(c) for c in (cards or [])[:FLEX_BUBBLES] if isinstance(c, dict)) if b]
+    if not bubbles:
+        return None
+    alt = " / ".join(str(c.get("title")) for c in cards[:FLEX_BUBBLES] if isinstance(c, dict) and c.get("title"))
+    contents = bubbles[0] if len(bubbles) == 1 else {"type": "carousel", "contents": bubbles}
+    return {"type": "flex", "altText": alt[:FLEX_ALT_TEXT], "contents": contents}
 
 
 def quick_reply(items: Any) -> dict[str, Any] | None:

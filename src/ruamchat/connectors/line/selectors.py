@@ -39,7 +39,8 @@ def quick_reply_label(*, channel_id: int, chat_id: str, data: str) -> str:
         ).order_by("-id").values_list("metadata", flat=True)[:10]
     )
     for metadata in recent:
-        for item in metadata.get("quick_replies") or []:
+        actions = [card.get("action") for card in metadata.get("cards") or [] if isinstance(card, dict)]
+        for item in [*(metadata.get("quick_replies") or []), *actions]:
             if isinstance(item, dict) and item.get("data") == data:
                 return str(item.get("label", ""))
     return ""

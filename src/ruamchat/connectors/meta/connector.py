@@ -36,6 +36,7 @@ from ruamchat.connectors.base import (
     ReplyWindow,
     SendResult,
     UnknownEventType,
+    cards_as_text,
 )
 from ruamchat.connectors.meta import selectors
 from ruamchat.connectors.meta.client import GraphClient, GraphError, download
@@ -380,8 +381,13 @@ class MetaConnector(BaseConnector):
         return SendResult.sent(first_id)
 
     def build_messages(self, message: Message) -> list[dict[str, Any]]:
-        """Send API message objects: text pieces, then each file; quick replies on the last one."""
-        parts: list[dict[str, Any]] = [{"text": piece} for piece in split_text(message.text)]
+        """Send API message objects: text pieces (article cards as text after the words), then each file;
+        quick replies on the last one."""
+        text = message.text
+        cards = cards_as_text(message.metadata.get("cards"))
+        if cards:
+            text = f"{text}\n\n{cards}" if text else cards
+        parts: list[dict[str, Any]] = [{"text": piece} for piece in split_text(text)]
         parts.extend(self._attachment_object(a) for a in message.attachments.all())
         quick = quick_replies(message.metadata.get("quick_replies"))
         if quick and parts:

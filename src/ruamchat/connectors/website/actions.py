@@ -24,6 +24,7 @@ from ruamchat.inbox.models import Message
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 VISITOR_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+POSTBACK_MAX_CHARS = 300
 
 
 def check_visitor_token(token: str) -> str:
@@ -32,14 +33,27 @@ def check_visitor_token(token: str) -> str:
     return token
 
 
+def check_postback(postback: object) -> str:
+    """The data of a card or quick-reply button the visitor pressed ("" when they typed): at most
+    POSTBACK_MAX_CHARS printable characters, kept exactly as the bot gave it."""
+    if postback is None or postback == "":
+        return ""
+    if not isinstance(postback, str) or len(postback) > POSTBACK_MAX_CHARS or not postback.isprintable():
+        raise ValidationError(_("The button you pressed could not be read; please type your answer instead."))
+    return postback
+
+
 def receive_visitor_message(
     *, channel: Channel, visitor_token: str, client_id: str, text: str = "", name: str = "", email: str = "",
-    language: str = "", page_url: str = "", uploads: list[UploadedFile] | None = None,
+    language: str = "", page_url: str = "", uploads: list[UploadedFile] | None = None, postback: str = "",
 ) -> Message:
-    """Store a visitor's message once, however often the browser resends it (same ``client_id``)."""
+    """Store a visitor's message once, however often the browser resends it (same ``client_id``).
+
+    ``postback`` is the data of the button the visitor pressed (its label is the text), for the bot."""
     check_visitor_token(visitor_token)
     if not CLIENT_ID.match(client_id or ""):
         raise ValidationError(_("The message has no valid id."))
+    postback = check_postback(postback)
     text = (text or "").replace("\x00", "").strip()
     uploads = uploads or []
     limit = settings.RUAMCHAT["WIDGET_MESSAGE_MAX_CHARS"]
@@ -57,6 +71,7 @@ def receive_visitor_message(
         "type": "message", "visitor": external_id, "client_id": client_id, "text": text, "name": name[:200],
         "email": email[:254], "language": language[:8], "page_url": page_url[:500],
         "files": [{"name": u.name, "type": u.content_type, "size": u.size} for u in uploads],
+        **({"postback": postback} if postback else {}),
     }
     with transaction.atomic():
         event, _created = InboundEvent.objects.get_or_create(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core import signing
 from django.utils.translation import gettext_noop
@@ -25,6 +26,15 @@ from ruamchat.realtime import events as rt
 
 ATTACHMENT_SALT = "ruamchat.widget.attachment"
 
+# What of a bot's answer cards and quick replies the visitor's browser gets, and how long each part may be.
+MAX_CARDS = 10
+MAX_QUICK_REPLIES = 13
+TITLE_CHARS = 200
+CARD_TEXT_CHARS = 1000
+URL_CHARS = 1000
+LABEL_CHARS = 40
+DATA_CHARS = 300
+
 
 def visitor_external_id(visitor_token: str) -> str:
     """The stored id of a visitor: a digest, so the browser's secret token is never kept server-side."""
@@ -35,6 +45,75 @@ def signed_attachment_path(attachment: Attachment) -> str:
     return "/widget/files/" + signing.dumps(attachment.pk, salt=ATTACHMENT_SALT) + "/"
 
 
+def _cut(value: Any, limit: int) -> str:
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _web_url(value: Any) -> str:
+    """An absolute http(s) link, or "" (a javascript:, data: or relative one is dropped, never cut)."""
+    url = value.strip() if isinstance(value, str) else ""
+    if not url or len(url) > URL_CHARS or any(ord(c) < 33 or ord(c) == 127 for c in url):
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
+def _button(value: Any, keys: tuple[str, ...] = ("data", "text")) -> dict[str, str] | None:
+    """{"label", "data"} and/or {"label", "text"}; None without a label, or with data the widget could not
+    send back (what a visitor's postback may be: printable, at most DATA_CHARS)."""
+    if not isinstance(value, dict):
+        return None
+    label = _cut(value.get("label"), LABEL_CHARS)
+    if not label:
+        return None
+    button = {"label": label}
+    for key in keys:
+        if part := _cut(value.get(key), DATA_CHARS):
+            button[key] = part
+    if not button.get("data", "").isprintable():
+        return None
+    return button
+
+
+def _card(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, dict):
+        return None
+    card: dict[str, Any] = {
+        "title": _cut(value.get("title"), TITLE_CHARS),
+        "text": _cut(value.get("text"), CARD_TEXT_CHARS),
+        "url": _web_url(value.get("url")),
+        "link_label": _cut(value.get("link_label"), LABEL_CHARS),
+    }
+    action = _button(value.get("action"), keys=("data",))
+    if action is not None:
+        card["action"] = action
+    if not (card["title"] or card["text"] or card["url"] or "action" in card):
+        return None
+    return card
+
+
+def visitor_extras(metadata: Any) -> dict[str, Any]:
+    """The answer cards and quick-reply buttons of an outgoing message, cleaned for the browser:
+    only the known keys, strings cut to size, only http(s) links."""
+    if not isinstance(metadata, dict):
+        return {}
+    extras: dict[str, Any] = {}
+    raw_cards = metadata.get("cards")
+    if isinstance(raw_cards, list):
+        cards = [c for c in (_card(v) for v in raw_cards[:MAX_CARDS]) if c is not None]
+        if cards:
+            extras["cards"] = cards
+    raw_replies = metadata.get("quick_replies")
+    if isinstance(raw_replies, list):
+        replies = [r for r in (_button(v) for v in raw_replies[:MAX_QUICK_REPLIES]) if r is not None]
+        if replies:
+            extras["quick_replies"] = replies
+    return extras
+
+
 def serialize_for_visitor(message: Message) -> dict[str, Any]:
     """What the visitor's browser may see of a message (never private notes)."""
     sender = message.sender_type
@@ -42,6 +121,10 @@ def serialize_for_visitor(message: Message) -> dict[str, Any]:
     if sender == Message.Sender.AGENT and message.sender_user is not None:
         agent = getattr(message.sender_user, "agent", None)
         name = agent.name if agent else message.sender_user.get_username()
+    extras = (
+        visitor_extras(message.metadata)
+        if message.direction == Message.Direction.OUTGOING and not message.is_private else {}
+    )
     return {
         "id": message.pk,
         "client_id": message.provider_message_id if message.direction == Message.Direction.INCOMING else None,
@@ -59,6 +142,7 @@ def serialize_for_visitor(message: Message) -> dict[str, Any]:
             }
             for a in message.attachments.all()
         ],
+        **extras,
     }
 
 
@@ -78,6 +162,11 @@ class WebsiteConnector(BaseConnector):
         data = json.loads(bytes(event.payload))
         if data.get("type") != "message":
             raise UnknownEventType(str(data.get("type")))
+        metadata: dict[str, Any] = {"page_url": data.get("page_url", "")[:500]} if data.get("page_url") else {}
+        postback = data.get("postback")
+        if isinstance(postback, str) and postback:
+            # A pressed card or quick-reply button, read by the bot as LINE's and Messenger's postbacks are.
+            metadata["postback"] = {"data": postback, "label": data.get("text", "")}
         return [
             InboundMessage(
                 external_user_id=data["visitor"],
@@ -86,7 +175,7 @@ class WebsiteConnector(BaseConnector):
                 sender_name=data.get("name", ""),
                 sender_email=data.get("email", ""),
                 sender_language=data.get("language", ""),
-                metadata={"page_url": data.get("page_url", "")[:500]} if data.get("page_url") else {},
+                metadata=metadata,
             )
         ]
 

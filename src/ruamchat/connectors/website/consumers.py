@@ -90,6 +90,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             message = await database_sync_to_async(self._in_language(actions.receive_visitor_message))(
                 channel=self.channel_obj, visitor_token=self.visitor_token, client_id=client_id, text=text,
                 language=self.language, page_url=str(content.get("page_url") or ""),
+                postback=content.get("postback", ""),  # checked by the action: a string or refused
             )
         except ValidationError as exc:
             await self.send_error(client_id, "invalid", " ".join(self._t_list(exc.messages)))

@@ -110,6 +110,9 @@ def _frame_strings(limit: int) -> dict[str, str]:
         "unreadable": _("The message could not be read."),
         "newMessage": _("New message"),
         "attachment": _("Attachment"),
+        "openLink": _("Read more"),
+        "newTab": _("(opens in a new tab)"),
+        "quickReplies": _("Suggested replies"),
     }
 
 

@@ -60,6 +60,9 @@ class Hit:
     title_html: SafeString
     snippet_html: SafeString
     article: Article
+    #: ``score`` as a share of the most this query could score (every word, saturated), 0..1: comparable across
+    #: queries, unlike ``score`` (the chatbot's confidence)
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -396,6 +399,7 @@ def search(
         limit=max(CANDIDATES, offset + limit), budget=BUDGET,
         fetching=[[fold(term) for term in group.alternatives] for group in fetching])
     excluded = set(exclude)
+    ceiling = sum(group.idf for group in groups) * (K1 + 1)
     scored = sorted(
         ((score(groups, doc, stats), doc) for doc in _load(ids) if doc.article_id not in excluded),
         key=lambda pair: (-pair[0], pair[1].article_id),
@@ -416,5 +420,6 @@ def search(
             article_id=article.id, score=round(value, 4), article=article,
             title_html=highlight(article.title, groups, vocab.analyzer),
             snippet_html=highlight(passage, groups, vocab.analyzer, limit=SNIPPET_CHARS, tokens=tokens),
+            confidence=round(value / ceiling, 4) if ceiling else 0.0,
         ))
     return Result(query, hits, groups)

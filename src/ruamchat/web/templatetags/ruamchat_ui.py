@@ -154,3 +154,17 @@ def http_url(value: str) -> str:
 @register.filter
 def is_inline_image(attachment: Any) -> bool:
     return bool(attachment.file) and attachment.content_type in ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """0.4567 → "46%" (a share shown to people); "" for nothing."""
+    if value is None or value == "":
+        return ""
+    return f"{float(value) * 100:.0f}%"
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` in a template, or "" when it has no such key."""
+    return mapping.get(key, "") if isinstance(mapping, dict) else ""

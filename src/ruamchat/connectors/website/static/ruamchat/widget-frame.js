@@ -8,6 +8,10 @@
  * server stores a client_id once, however often it arrives.
  *
  * All text goes into the page through textContent; links are built as elements, never as HTML.
+ *
+ * A bot's (or agent's) message may carry answer cards (title, text, a link, a button) and quick-reply
+ * buttons. Pressing one sends an ordinary visitor message (the button's label as its text) with the
+ * button's data as its "postback", through the same outbox as typed messages.
  */
 (function () {
   "use strict";
@@ -74,7 +78,8 @@
     try {
       var saved = JSON.parse(storage.getItem(PREFIX + "outbox") || "[]");
       return Array.isArray(saved) ? saved.filter(function (e) {
-        return e && typeof e.client_id === "string" && typeof e.text === "string";
+        return e && typeof e.client_id === "string" && typeof e.text === "string" &&
+          (e.postback === undefined || typeof e.postback === "string");
       }) : [];
     } catch (err) {
       return [];
@@ -147,6 +152,52 @@
     }
   }
 
+  function webUrl(url) {
+    // Only an absolute http(s) link: "" or a relative one would resolve to this very page.
+    if (!/^https?:\/\//i.test(url)) return "";
+    var safe = safeUrl(url);
+    return /^https?:/i.test(safe) ? safe : "";
+  }
+
+  function textOf(value) {
+    return typeof value === "string" ? value : "";
+  }
+
+  function renderCards(cards) {
+    var box = el("div", "rc-cards");
+    cards.forEach(function (card) {
+      if (!card || typeof card !== "object") return;
+      var item = el("div", "rc-card");
+      if (textOf(card.title)) item.appendChild(el("p", "rc-card-title", card.title));
+      if (textOf(card.text)) {
+        var text = el("p", "rc-card-text");
+        appendLinkified(text, card.text);
+        item.appendChild(text);
+      }
+      var url = webUrl(textOf(card.url));
+      if (url) {
+        var link = el("a", "rc-card-link");
+        link.href = url;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        link.appendChild(el("span", "", textOf(card.link_label) || S.openLink));
+        link.appendChild(el("span", "rc-visually-hidden", " " + S.newTab));
+        item.appendChild(link);
+      }
+      var action = card.action;
+      if (action && typeof action === "object" && textOf(action.label)) {
+        var button = el("button", "rc-card-action", action.label);
+        button.type = "button";
+        button.addEventListener("click", function (event) {
+          choose(action.label, textOf(action.data), event);
+        });
+        item.appendChild(button);
+      }
+      if (item.firstChild) box.appendChild(item);
+    });
+    return box;
+  }
+
   function renderFiles(files) {
     var box = el("div", "rc-files");
     files.forEach(function (file) {
@@ -193,7 +244,11 @@
       appendLinkified(text, data.text);
       li.appendChild(text);
     }
+    if (side === "agent" && Array.isArray(data.cards) && data.cards.length) li.appendChild(renderCards(data.cards));
     if (data.attachments && data.attachments.length) li.appendChild(renderFiles(data.attachments));
+    if (side === "agent" && Array.isArray(data.quick_replies) && data.quick_replies.length) {
+      quickRepliesOf.set(li, data.quick_replies);
+    }
     var meta = el("div", "rc-meta");
     var when = data.created_at ? new Date(data.created_at) : new Date();
     li.dataset.time = String(isNaN(when.getTime()) ? Date.now() : when.getTime());
@@ -228,6 +283,39 @@
     }
   }
 
+  // Quick replies show under the last message while it is the bot's or an agent's; anything the
+  // visitor sends (or a newer message) takes them away.
+  var quickRepliesOf = new WeakMap();
+  var quickRow = null;
+
+  function renderQuickReplies(replies) {
+    var row = el("div", "rc-quick");
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", S.quickReplies);
+    replies.forEach(function (reply) {
+      if (!reply || typeof reply !== "object" || !textOf(reply.label)) return;
+      var button = el("button", "rc-quick-button", reply.label);
+      button.type = "button";
+      button.addEventListener("click", function (event) {
+        choose(textOf(reply.text) || reply.label, textOf(reply.data), event);
+      });
+      row.appendChild(button);
+    });
+    return row;
+  }
+
+  function placeQuickReplies() {
+    var last = list.lastElementChild;
+    var replies = last && last.classList.contains("rc-msg--agent") ? quickRepliesOf.get(last) : null;
+    if (quickRow && replies && quickRow.parentNode === last) return;
+    if (quickRow) quickRow.remove();
+    quickRow = null;
+    if (replies) {
+      quickRow = renderQuickReplies(replies);
+      if (quickRow.firstChild) last.appendChild(quickRow); else quickRow = null;
+    }
+  }
+
   var GROUP_WITHIN = 5 * 60 * 1000;
 
   function groupNeighbours() {
@@ -246,6 +334,7 @@
       li.classList.toggle("rc-msg--grouped", Boolean(next) && who[i + 1] === who[i] &&
         Math.abs(Number(next.dataset.time) - Number(li.dataset.time)) < GROUP_WITHIN);
     });
+    placeQuickReplies();
   }
 
   function insertInOrder(li, id) {
@@ -368,7 +457,9 @@
   }
 
   function transmit(entry) {
-    var sent = sendFrame({ type: "message", client_id: entry.client_id, text: entry.text, page_url: config.pageUrl });
+    var frame = { type: "message", client_id: entry.client_id, text: entry.text, page_url: config.pageUrl };
+    if (entry.postback) frame.postback = entry.postback;
+    var sent = sendFrame(frame);
     if (sent) watchForAck();
     return sent;
   }
@@ -629,6 +720,23 @@
     }
   }
 
+  function queueMessage(text, postback) {
+    var entry = { client_id: randomId(16), text: text, created_at: new Date().toISOString() };
+    if (postback) entry.postback = postback;
+    outbox.push(entry);
+    saveOutbox(); // before it goes anywhere: a closed tab or a dropped socket cannot lose it
+    showPending(entry.client_id, entry);
+    transmit(entry);
+  }
+
+  function choose(text, postback, event) {
+    // A pressed card or quick-reply button: its label as the visitor's words, its data for the bot.
+    if (!text || prechatNeeded() || (event && event.detail > 1)) return; // a double click sends once
+    queueMessage(text, postback);
+    var keyboard = event && event.detail === 0;
+    if (keyboard || (window.matchMedia && window.matchMedia("(pointer: fine)").matches)) input.focus();
+  }
+
   function sendText() {
     var text = input.value.trim();
     if (!text) return;
@@ -636,11 +744,7 @@
       showNotice(S.tooLong, "error");
       return;
     }
-    var entry = { client_id: randomId(16), text: text, created_at: new Date().toISOString() };
-    outbox.push(entry);
-    saveOutbox(); // before it goes anywhere: a closed tab or a dropped socket cannot lose it
-    showPending(entry.client_id, entry);
-    transmit(entry);
+    queueMessage(text, "");
     input.value = "";
     updateComposer();
     if (!notice.classList.contains("rc-notice--error") || notice.textContent === S.tooLong) showNotice("");

@@ -1,0 +1,118 @@
+"""The chatbot on its quality set (tests/fixtures/bot/messages.jsonl): top-1 answer accuracy, hand-off
+precision and recall, results by kind of message and language, and the decision latency (p50 / p95 / max,
+goal p95 ≤ 50 ms: triage, segmentation, the knowledge-base search and the decision; the provider's API is not
+part of it) over the same messages, on the demo knowledge base.
+
+    .venv/bin/python benchmarks/bot_quality.py [--threshold 0.2] [--misses] [--db sqlite|postgres] [--sweep]
+
+Runs on a throwaway SQLite database (``--db postgres``: the test PostgreSQL at 127.0.0.1:55432). Each message
+is decided twice; the first pass warms the caches (dictionaries, the search vocabulary), the second is timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MESSAGES = ROOT / "tests" / "fixtures" / "bot" / "messages.jsonl"
+KB = ROOT / "src" / "ruamchat" / "demo" / "kb.json"
+
+
+def setup(args: argparse.Namespace) -> None:
+    os.environ["RUAMCHAT_DATA_DIR"] = tempfile.mkdtemp(prefix="rc-botq-")
+    if args.db == "postgres":
+        import psycopg
+
+        name = f"rc_botq_{os.getpid()}"
+        with psycopg.connect(args.postgres, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        os.environ["RUAMCHAT_DATABASE_URL"] = args.postgres.rsplit("/", 1)[0] + f"/{name}"
+    else:
+        os.environ.pop("RUAMCHAT_DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ruamchat.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from ruamchat.jobs.queue import run_until_empty
+    from ruamchat.kb.actions import import_knowledge_base
+
+    import_knowledge_base(actor=None, data=json.loads(KB.read_text(encoding="utf-8")))
+    run_until_empty("bench")
+
+
+def drop(args: argparse.Namespace) -> None:
+    if args.db != "postgres":
+        return
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    name = os.environ["RUAMCHAT_DATABASE_URL"].rsplit("/", 1)[1]
+    with psycopg.connect(args.postgres, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threshold", type=float, default=None, help="confidence threshold (default: the model's)")
+    parser.add_argument("--misses", action="store_true", help="print the messages handled wrongly")
+    parser.add_argument("--sweep", action="store_true", help="also print the quality at thresholds 0.10 … 0.40")
+    parser.add_argument("--db", default="sqlite", choices=["sqlite", "postgres"])
+    parser.add_argument("--postgres", default=os.environ.get(
+        "RUAMCHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:55432/postgres"), help="server to use")
+    args = parser.parse_args()
+    setup(args)
+    from ruamchat.bot import engine
+    from ruamchat.bot.evaluation import evaluate
+    from ruamchat.bot.models import BotSettings
+
+    threshold = args.threshold if args.threshold is not None else BotSettings().threshold
+    items = [json.loads(line) for line in MESSAGES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    evaluate(items, threshold=threshold)  # warm-up
+    report = evaluate(items, threshold=threshold)
+    if args.sweep:
+        print("\n| threshold | top-1 | offered | hand-off precision | hand-off recall |\n|---:|---:|---:|---:|---:|")
+        for step in range(10, 45, 5):
+            swept = evaluate(items, threshold=step / 100)
+            print(f"| {step / 100:.2f} | {swept.top1:.3f} | {swept.offered:.3f} | {swept.handoff_precision:.3f} "
+                  f"| {swept.handoff_recall:.3f} |")
+    drop(args)
+    if args.misses:
+        for o in report.outcomes:
+            expected = o.item["expect"]
+            wrong = (o.decision.action != engine.HANDOFF) if expected == "handoff" else o.answered_key != expected
+            if wrong:
+                print(f"  {o.item.get('why', ''):8} {o.item['text']!r} expect={expected} got={o.decision.action}"
+                      f" {o.offered_keys} {o.decision.reason} conf={o.decision.confidence:.2f}")
+    print(f"\nBot quality ({args.db}, threshold {threshold}, {len(items)} messages, "
+          f"{len(report.answerable)} answerable)\n")
+    print("| measure | value |\n|---|---:|")
+    print(f"| top-1 answer accuracy (answerable messages) | {report.top1:.3f} |")
+    print(f"| expected article offered (answer or choice) | {report.offered:.3f} |")
+    print(f"| hand-off precision | {report.handoff_precision:.3f} |")
+    print(f"| hand-off recall | {report.handoff_recall:.3f} |")
+    print("\n| kind of message | messages | handled right |\n|---|---:|---:|")
+    for name, (count, share) in report.by("why").items():
+        print(f"| {name} | {count} | {share:.3f} |")
+    for name, (count, share) in report.by("lang").items():
+        print(f"| lang:{name} | {count} | {share:.3f} |")
+    print("\n| decision | messages |\n|---|---:|")
+    for action, count in sorted(report.actions.items()):
+        print(f"| {action} | {count} |")
+    print(f"\n| decision latency ({args.db}) | ms |\n|---|---:|")
+    for label, pct in (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100)):
+        print(f"| {label} | {report.latency_ms(pct):.1f} |")
+
+
+if __name__ == "__main__":
+    main()
