@@ -28,3 +28,23 @@ def test_the_bot_answers_and_hands_off_as_well_as_it_did(demo_kb: dict[str, Any]
     by_why = report.by("why")
     assert by_why["person"][1] == 1.0  # "ขอคุยกับพนักงาน" and its variants: always a person
     assert by_why["urgent"][1] >= 0.9 and by_why["angry"][1] >= 0.9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_evaluate_command_reports_on_a_business_own_messages(demo_kb: dict[str, Any], tmp_path: Path) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    own = tmp_path / "ours.jsonl"
+    own.write_text("\n".join(json.dumps(item, ensure_ascii=False) for item in [
+        {"text": "ผ่อน 0% ได้กี่เดือนคะ", "lang": "th", "expect": "installments-0-percent"},
+        {"text": "ขอคุยกับพนักงานค่ะ", "lang": "th", "expect": "handoff"},
+    ]), encoding="utf-8")
+    out = StringIO()
+    call_command("bot", "evaluate", str(own), stdout=out)
+    assert "top-1 answer accuracy: 1.000" in out.getvalue()
+    assert "hand-off recall: 1.000" in out.getvalue()
+    own.write_text("not json", encoding="utf-8")
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("bot", "evaluate", str(own))

@@ -127,7 +127,22 @@ def seed_demo() -> bool:
         elif status != "open":
             actions.change_status(conversation=conversation, actor=admin, status=status)
         _backdate(conversation.pk, minutes)
+    _seed_bot(website)
     return True
+
+
+def _seed_bot(website: Any) -> None:
+    """The chatbot on the website chat and on LINE (switched on after the demo's conversations, which people
+    answered): new chats are answered from the knowledge base and handed to the Service team when it cannot."""
+    from ruamchat.bot.actions import save_settings
+    from ruamchat.connectors.models import Channel
+
+    for channel in [website, *Channel.objects.filter(kind="line")]:
+        save_settings(actor=None, channel=channel, enabled=True,
+                      greeting_th="สวัสดีค่ะ ชวนช้อปยินดีให้บริการ 😊 น้องชวนเป็นผู้ช่วยอัตโนมัติ ถามได้เลยค่ะ",
+                      greeting_en="Hello and welcome to ChuanShop! I'm Chuan, the shop's assistant. Ask away.",
+                      after_hours_details_th="ระหว่างนี้ ฝากเลขคำสั่งซื้อ (ถ้ามี) และเบอร์โทรไว้ได้เลยค่ะ",
+                      after_hours_details_en="Meanwhile, please leave your order number (if any) and phone number.")
 
 
 def _route(conversation: Conversation, admin: Any, team: Team, assignee: Any, priority: int) -> Conversation:
