@@ -4,6 +4,7 @@ Debian's headless Chromium through Playwright.   .venv/bin/python scripts/screen
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -71,6 +72,22 @@ def main() -> None:
             phone.goto(f"{base}/help/th/search?q=" + "แบ่งจ่ายบัตรเครดิตได้ไหม")
             phone.wait_for_selector("mark")
             phone.screenshot(path=str(OUT / "help-search.png"))
+
+            # the chatbot in the website chat: a Thai question answered with an article card, then "no" → a person
+            key = re.search(r"/widget/([A-Za-z0-9_-]+)\.js", phone.content())
+            if key is None:
+                raise SystemExit("the help center has no chat widget")
+            phone.goto(f"{base}/widget/{key.group(1)}/frame?lang=th")
+            phone.fill("#rc-input", "สวัสดีค่ะ ทีวีผ่อน 0% ได้นานสุดกี่เดือนคะ")
+            phone.press("#rc-input", "Enter")
+            phone.wait_for_selector(".rc-card", timeout=60_000)
+            phone.screenshot(path=str(OUT / "bot-widget.png"))
+            phone.locator(".rc-quick-button", has_text="ไม่").first.click()
+            phone.wait_for_function("document.querySelectorAll('.rc-msg').length >= 4", timeout=60_000)
+            page.goto(f"{base}/inbox/?queue=all")
+            page.locator("#queue-list .queue-row", has_text=re.compile("ส่งคำถามต่อ|นอกเวลาทำการ")).first.locator("a.queue-link").click()
+            page.wait_for_selector("#bot-panel")
+            page.screenshot(path=str(OUT / "bot-handoff.png"))
             browser.close()
     finally:
         server.terminate()
