@@ -159,7 +159,9 @@ def decide(*, conversation: Conversation, state: BotConversation, settings: BotS
     if len(recent) == 3 and recent[0] and len({" ".join(t.split()).lower() for t in recent}) == 1:
         return engine.Decision(engine.HANDOFF, reason=Reason.LOOP)
     signals = engine.Signals()
-    if text and not postback:
+    if text and not engine.parse_postback(postback)[0]:
+        # the bot's own buttons say what they mean; anything else (typed words, a menu button of the
+        # provider's own) is read for urgency, anger and a request for a person
         suggestion = triage_engine().suggest(text)
         signals = engine.Signals(urgent=suggestion.priority == 0, angry=suggestion.angry,
                                  wants_person=suggestion.wants_person)

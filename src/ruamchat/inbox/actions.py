@@ -812,7 +812,8 @@ def record_echo(*, channel: Channel, echo: OutgoingEcho) -> Message | None:
                 Attachment.objects.create(
                     message=message, kind=item.kind, filename=item.filename[:255], content_type=item.content_type,
                     external_url=item.url, data={**item.data, "fetch": item.fetch_ref} if item.fetch_ref else item.data)
-            fields = ["last_message_at", "last_message_preview", "waiting_since", "updated_at"]
+            fields = ["last_message_at", "last_message_preview", "waiting_since", "status", "updated_at"]
+            _end_bot(conversation, None, "replied_outside")  # a person answered in the provider's own inbox
             if conversation.first_reply_at is None:
                 conversation.first_reply_at = now
                 fields.append("first_reply_at")
@@ -821,6 +822,7 @@ def record_echo(*, channel: Channel, echo: OutgoingEcho) -> Message | None:
             conversation.last_message_at = now
             conversation.last_message_preview = preview_of(message.text, [a.kind for a in echo.attachments])
             conversation.save(update_fields=fields)
+            _sla(conversation)
             _publish_conversation(conversation, "message")
             _publish_message(conversation, message)
     except IntegrityError:  # the same echo processed concurrently

@@ -195,6 +195,8 @@ def _bot_sentence(event: Event, actor: str) -> str:
             return _("The bot acknowledged the email")
         return _("The bot answered with %(titles)s") % {"titles": titles}
     if event.kind == Event.Kind.BOT_HANDOFF:
+        if data.get("reason") == "agent" and data.get("action") == "replied_outside":
+            return _("Someone answered in the channel's own app: the bot stopped")
         if data.get("reason") == "agent":
             return _("%(actor)s stepped in: the bot stopped") % {"actor": actor}
         reason = dict(BotConversation.Reason.choices).get(str(data.get("reason")), data.get("reason", ""))
