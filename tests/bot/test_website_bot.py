@@ -228,13 +228,20 @@ def test_pause_and_resume(website_bot: Callable[..., Any], articles: dict[str, A
     assert _bot_messages(conversation)[-1].metadata["cards"][0]["title"] == "ระยะเวลาและค่าจัดส่ง"
 
 
-def test_resuming_needs_the_bot_on_for_the_channel(website: Any, agent: Any, visitor_says: Callable[..., Any]
-                                                    ) -> None:
+def test_resuming_needs_the_bot_on_for_the_channel_and_a_conversation_not_closed(
+        website: Any, agent: Any, visitor_says: Callable[..., Any], website_bot: Callable[..., Any]) -> None:
     from django.core.exceptions import ValidationError
+
+    from ruamchat.inbox.actions import change_status
 
     conversation = visitor_says("สวัสดีค่ะ").conversation
     with translation.override("en"), pytest.raises(ValidationError, match="not on for this channel"):
         actions.resume(conversation=conversation, actor=agent)
+    website_bot()
+    change_status(conversation=conversation, actor=agent, status="closed")
+    with translation.override("en"), pytest.raises(ValidationError, match="closed conversation"):
+        actions.resume(conversation=conversation, actor=agent)
+    assert Conversation.objects.get(pk=conversation.pk).status == "closed"
 
 
 def test_at_most_n_automatic_messages(website_bot: Callable[..., Any], articles: dict[str, Any],

@@ -56,6 +56,13 @@ def _language_of(conversation: Conversation, text: str) -> str:
     return language if language in ("th", "en") else "th"
 
 
+def _locked(conversation_id: int) -> Conversation | None:
+    """The conversation locked for this transaction (its own row only: the team may be missing, and PostgreSQL
+    cannot lock the missing side of an outer join)."""
+    return (Conversation.objects.select_for_update(of=("self",)).select_related("channel", "contact", "team")
+            .filter(pk=conversation_id).first())
+
+
 # ---------------------------------------------------------------- a customer wrote
 
 
@@ -118,8 +125,9 @@ def respond(*, message_id: int) -> None:
     if message is None:
         return
     with transaction.atomic():
-        conversation = (Conversation.objects.select_for_update().select_related("channel", "contact", "team")
-                        .get(pk=message.conversation_id))
+        conversation = _locked(message.conversation_id)
+        if conversation is None:
+            return
         state = BotConversation.objects.select_for_update().filter(conversation=conversation).first()
         if state is None or state.state != State.ACTIVE or state.paused or conversation.status != Status.BOT:
             return  # a person stepped in meanwhile, or an agent paused the bot
@@ -303,8 +311,7 @@ def acknowledge(*, conversation_id: int, message_id: int) -> None:
     """Email: one automatic acknowledgement with who answers when and articles that may already help (the
     bot does not converse by email). Sent only where automatic mail is allowed (never to an auto-replier)."""
     with transaction.atomic():
-        conversation = (Conversation.objects.select_for_update().select_related("channel", "contact", "team")
-                        .filter(pk=conversation_id).first())
+        conversation = _locked(conversation_id)
         message = Message.objects.filter(pk=message_id).first()
         if conversation is None or message is None or conversation.first_reply_at is not None:
             return
@@ -343,8 +350,7 @@ def after_hours(*, conversation_id: int) -> None:
     from ruamchat.sla.selectors import calendar_for_team
 
     with transaction.atomic():
-        conversation = (Conversation.objects.select_for_update().select_related("channel", "contact", "team")
-                        .filter(pk=conversation_id).first())
+        conversation = _locked(conversation_id)
         if conversation is None or not conversation.is_active or conversation.first_reply_at is not None:
             return
         settings = selectors.settings_or_default(conversation.channel_id)
@@ -395,8 +401,7 @@ def pause(*, conversation: Conversation, actor: User) -> BotConversation:
     """The bot stops answering this conversation (until resumed); if it had it, the team gets it now."""
     inbox.check_can_act(actor, conversation)
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().select_related("channel", "team").get(
-            pk=conversation.pk)
+        conversation = _locked(conversation.pk) or conversation
         state, _created = BotConversation.objects.select_for_update().get_or_create(
             conversation=conversation, defaults={"channel_id": conversation.channel_id,
                                                  "state": State.HANDED_OFF, "reason": Reason.PAUSED})
@@ -424,6 +429,8 @@ def resume(*, conversation: Conversation, actor: User) -> BotConversation:
         raise ValidationError(_("The chatbot does not answer in group chats."))
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if conversation.status == Status.CLOSED:
+            raise ValidationError(_("A closed conversation cannot be given back to the chatbot."))
         state, _created = BotConversation.objects.select_for_update().get_or_create(
             conversation=conversation, defaults={"channel_id": conversation.channel_id})
         state.paused = False

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from ruamchat.accounts.actions import check_admin
 from ruamchat.accounts.selectors import profile_for
 from ruamchat.api.common import caller, found, responses
 from ruamchat.bot import actions, selectors
@@ -81,7 +80,8 @@ def _settings_out(settings: BotSettings) -> BotSettingsOut:
 
 
 def _channel(request: HttpRequest, channel_id: int) -> Channel:
-    check_admin(caller(request))
+    if not profile_for(caller(request)).is_admin:
+        raise PermissionDenied(_("Only administrators can see or change the chatbot's settings."))
     return found(Channel.objects.filter(pk=channel_id).first(), _("Channel not found."))
 
 
@@ -118,7 +118,7 @@ def resume(request: HttpRequest, conversation_id: int) -> BotStateOut:
     return _state_out(actions.resume(conversation=conversation, actor=caller(request)))
 
 
-@router.get("/bot/metrics", response=responses(BotMetricsOut, errors=(403,)),
+@router.get("/bot/metrics", response=responses(BotMetricsOut, errors=(400, 403)),
             summary="Deflection, hand-offs and “did this help”")
 def metrics(request: HttpRequest, since: datetime | None = None, until: datetime | None = None,
             channel_id: int | None = None) -> BotMetricsOut:
