@@ -13,53 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-import tempfile
 from pathlib import Path
+
+import demo_kb_database
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = ROOT / "tests" / "fixtures" / "bot" / "messages.jsonl"
-KB = ROOT / "src" / "ruamchat" / "demo" / "kb.json"
-
-
-def setup(args: argparse.Namespace) -> None:
-    os.environ["RUAMCHAT_DATA_DIR"] = tempfile.mkdtemp(prefix="rc-botq-")
-    if args.db == "postgres":
-        import psycopg
-
-        name = f"rc_botq_{os.getpid()}"
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        os.environ["RUAMCHAT_DATABASE_URL"] = args.postgres.rsplit("/", 1)[0] + f"/{name}"
-    else:
-        os.environ.pop("RUAMCHAT_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ruamchat.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from ruamchat.jobs.queue import run_until_empty
-    from ruamchat.kb.actions import import_knowledge_base
-
-    import_knowledge_base(actor=None, data=json.loads(KB.read_text(encoding="utf-8")))
-    run_until_empty("bench")
-
-
-def drop(args: argparse.Namespace) -> None:
-    if args.db != "postgres":
-        return
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    name = os.environ["RUAMCHAT_DATABASE_URL"].rsplit("/", 1)[1]
-    with psycopg.connect(args.postgres, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
@@ -68,10 +27,9 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="print the messages handled wrongly")
     parser.add_argument("--sweep", action="store_true", help="also print the quality at thresholds 0.10 … 0.40")
     parser.add_argument("--db", default="sqlite", choices=["sqlite", "postgres"])
-    parser.add_argument("--postgres", default=os.environ.get(
-        "RUAMCHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:55432/postgres"), help="server to use")
+    parser.add_argument("--postgres", default=demo_kb_database.DEFAULT_POSTGRES, help="server to use")
     args = parser.parse_args()
-    setup(args)
+    demo_kb_database.create(args.db, args.postgres, "rc-botq")
     from ruamchat.bot import engine
     from ruamchat.bot.evaluation import evaluate
     from ruamchat.bot.models import BotSettings
@@ -87,7 +45,7 @@ def main() -> None:
             swept = evaluate(items, threshold=step / 100)
             print(f"| {step / 100:.2f} | {swept.top1:.3f} | {swept.offered:.3f} | {swept.handoff_precision:.3f} "
                   f"| {swept.handoff_recall:.3f} |")
-    drop(args)
+    demo_kb_database.drop(args.db, args.postgres)
     if args.misses:
         for o in report.outcomes:
             expected = o.item["expect"]

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+import demo_kb_database
+
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "tests" / "fixtures" / "kb" / "questions.jsonl"
-KB = ROOT / "src" / "ruamchat" / "demo" / "kb.json"
 
 
 def rankings(questions: list[dict[str, str]]) -> list[list[tuple[str, float]]]:
@@ -49,57 +47,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--misses", action="store_true", help="print the questions not answered first")
     parser.add_argument("--db", default="sqlite", choices=["sqlite", "postgres"])
-    parser.add_argument("--postgres", default=os.environ.get(
-        "RUAMCHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:55432/postgres"), help="server to use")
+    parser.add_argument("--postgres", default=demo_kb_database.DEFAULT_POSTGRES, help="server to use")
     parser.add_argument("--dump", help="write the top three per question (JSON) to this file, print nothing else")
     args = parser.parse_args()
-    directory = tempfile.mkdtemp(prefix="rc-kbacc-")
-    os.environ["RUAMCHAT_DATA_DIR"] = directory
-    if args.db == "postgres":
-        import psycopg
-
-        name = f"rc_kbacc_{os.getpid()}"
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        os.environ["RUAMCHAT_DATABASE_URL"] = args.postgres.rsplit("/", 1)[0] + f"/{name}"
-    else:
-        os.environ.pop("RUAMCHAT_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ruamchat.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from ruamchat.jobs.queue import run_until_empty
-    from ruamchat.kb.actions import import_knowledge_base
-
-    import_knowledge_base(actor=None, data=json.loads(KB.read_text(encoding="utf-8")))
-    run_until_empty("bench")
+    demo_kb_database.create(args.db, args.postgres, "rc-kbacc")
     questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     if args.dump:
         Path(args.dump).write_text(json.dumps(rankings(questions), ensure_ascii=False), encoding="utf-8")
-        _drop(args)
+        demo_kb_database.drop(args.db, args.postgres)
         return
     table = evaluate(questions, args.misses)
-    _drop(args)
+    demo_kb_database.drop(args.db, args.postgres)
     print(f"\n| set ({args.db}) | questions | top-1 | top-3 |\n|---|---:|---:|---:|")
     for name, row in table.items():
         print(f"| {name} | {row['n']:.0f} | {row['top1']:.3f} | {row['top3']:.3f} |")
-
-
-def _drop(args: argparse.Namespace) -> None:
-    if args.db != "postgres":
-        return
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    name = os.environ["RUAMCHAT_DATABASE_URL"].rsplit("/", 1)[1]
-    with psycopg.connect(args.postgres, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
