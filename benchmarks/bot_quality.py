@@ -15,7 +15,10 @@ import argparse
 import json
 from pathlib import Path
 
-import demo_kb_database
+try:
+    from benchmarks import demo_kb_database
+except ImportError:  # run as a script: benchmarks/ itself is on the path
+    import demo_kb_database  # type: ignore[no-redef]
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = ROOT / "tests" / "fixtures" / "bot" / "messages.jsonl"

@@ -13,7 +13,10 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-import demo_kb_database
+try:
+    from benchmarks import demo_kb_database
+except ImportError:  # run as a script: benchmarks/ itself is on the path
+    import demo_kb_database  # type: ignore[no-redef]
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "tests" / "fixtures" / "kb" / "questions.jsonl"
