@@ -148,7 +148,7 @@ def respond(*, message_id: int) -> None:
 def decide(*, conversation: Conversation, state: BotConversation, settings: BotSettings, text: str,
            unanswered: list[Message], language: str) -> engine.Decision:
     """The decision for what the customer wrote since the bot last spoke (reads only)."""
-    from ruamchat.routing.actions import tokenize, triage_engine
+    from ruamchat.routing.actions import tokenize
 
     if not settings.enabled:
         return engine.Decision(engine.HANDOFF, reason=Reason.PAUSED)
@@ -166,13 +166,9 @@ def decide(*, conversation: Conversation, state: BotConversation, settings: BotS
     recent = selectors.recent_customer_texts(conversation, 3)
     if len(recent) == 3 and recent[0] and len({" ".join(t.split()).lower() for t in recent}) == 1:
         return engine.Decision(engine.HANDOFF, reason=Reason.LOOP)
-    signals = engine.Signals()
-    if text and not engine.parse_postback(postback)[0]:
-        # the bot's own buttons say what they mean; anything else (typed words, a menu button of the
-        # provider's own) is read for urgency, anger and a request for a person
-        suggestion = triage_engine().suggest(text)
-        signals = engine.Signals(urgent=suggestion.priority == 0, angry=suggestion.angry,
-                                 wants_person=suggestion.wants_person)
+    # the bot's own buttons say what they mean; anything else (typed words, a menu button of the provider's
+    # own) is read for urgency, anger and a request for a person
+    signals = selectors.signals_for(text) if text and not engine.parse_postback(postback)[0] else engine.Signals()
     return engine.decide(
         text=text, postback=postback, awaiting=state.awaiting, choices=list(state.choices or []),
         threshold=settings.threshold, signals=signals, tokenize=tokenize,

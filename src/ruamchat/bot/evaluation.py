@@ -99,14 +99,12 @@ class Report:
 
 def decide_first_message(text: str, *, threshold: float = DEFAULT_THRESHOLD) -> engine.Decision:
     """What the bot does with ``text`` as the first message of a conversation."""
-    from ruamchat.routing.actions import tokenize, triage_engine
+    from ruamchat.routing.actions import tokenize
 
-    suggestion = triage_engine().suggest(text)
-    signals = engine.Signals(urgent=suggestion.priority == 0, angry=suggestion.angry,
-                             wants_person=suggestion.wants_person)
     language = detect_language(text)
     return engine.decide(
-        text=text, postback="", awaiting="", choices=[], threshold=threshold, signals=signals, tokenize=tokenize,
+        text=text, postback="", awaiting="", choices=[], threshold=threshold, signals=selectors.signals_for(text),
+        tokenize=tokenize,
         search=lambda query: selectors.candidates(query, language), pick=selectors.offered_article,
     )
 

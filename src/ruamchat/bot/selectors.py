@@ -10,11 +10,19 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils.html import strip_tags
 
-from ruamchat.bot.engine import Candidate
+from ruamchat.bot.engine import Candidate, Signals
 from ruamchat.bot.models import BotAnswer, BotConversation, BotSettings
 from ruamchat.inbox.models import Conversation, Message
 from ruamchat.kb import selectors as kb
 from ruamchat.kb.models import Article
+
+
+def signals_for(text: str) -> Signals:
+    """What triage reads in a customer's words: urgent (safety, fraud, legal), angry, asks for a person."""
+    from ruamchat.routing.actions import triage_engine
+
+    suggestion = triage_engine().suggest(text)
+    return Signals(urgent=suggestion.priority == 0, angry=suggestion.angry, wants_person=suggestion.wants_person)
 
 
 def settings_for(channel_id: int) -> BotSettings | None:
@@ -155,3 +163,19 @@ def panel_for(conversation: Conversation) -> Panel | None:
     if state is None and not enabled:
         return None
     return Panel(state=state, answers=answers_in(conversation) if state is not None else [], enabled=enabled)
+
+
+def channel_rows(*, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Per active channel: the channel, its kind as people read it, its bot settings (or None) and its numbers."""
+    from django.utils.translation import gettext as _
+
+    from ruamchat.connectors import registry
+    from ruamchat.connectors.models import Channel
+
+    saved = {s.channel_id: s for s in BotSettings.objects.all()}
+    return [
+        {"channel": channel, "settings": saved.get(channel.pk),
+         "kind": _(registry.get(channel.kind).label) if channel.kind in registry.kinds() else channel.kind,
+         "metrics": metrics(since=since, until=until, channel_id=channel.pk)}
+        for channel in Channel.objects.filter(is_active=True).order_by("name")
+    ]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,12 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ruamchat.accounts.selectors import profile_for
 from ruamchat.bot import actions, selectors
-from ruamchat.bot.models import BotConversation, BotSettings
-from ruamchat.connectors import registry
-from ruamchat.connectors.models import Channel
-from ruamchat.inbox.models import Conversation
-from ruamchat.inbox.selectors import get_conversation
-from ruamchat.inbox.views import _user, agent_required
+from ruamchat.bot.models import BotConversation
+from ruamchat.inbox.views import _conversation_or_404, _user, agent_required
 
 PERIODS = (7, 30, 90)
 
@@ -39,25 +35,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     days = days if days in PERIODS else 30
     until = timezone.now()
     since = until - timedelta(days=days)
-    settings = {s.channel_id: s for s in BotSettings.objects.all()}
-    rows = []
-    for channel in Channel.objects.filter(is_active=True).order_by("name"):
-        rows.append({
-            "channel": channel, "kind": _(registry.get(channel.kind).label) if channel.kind in registry.kinds()
-            else channel.kind, "settings": settings.get(channel.pk),
-            "metrics": selectors.metrics(since=since, until=until, channel_id=channel.pk),
-        })
     return render(request, "bot/overview.html", {
-        "rows": rows, "total": selectors.metrics(since=since, until=until), "days": days, "periods": PERIODS,
+        "rows": selectors.channel_rows(since=since, until=until),
+        "total": selectors.metrics(since=since, until=until), "days": days, "periods": PERIODS,
         "reasons": dict(BotConversation.Reason.choices), "is_admin": profile.is_admin,
     })
-
-
-def _conversation(request: HttpRequest, pk: int) -> Conversation:
-    conversation = get_conversation(_user(request), pk)
-    if conversation is None:
-        raise Http404(_("Conversation not found."))
-    return conversation
 
 
 def _back(pk: int) -> HttpResponse:
@@ -67,7 +49,7 @@ def _back(pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def pause(request: HttpRequest, pk: int) -> HttpResponse:
-    actions.pause(conversation=_conversation(request, pk), actor=_user(request))
+    actions.pause(conversation=_conversation_or_404(_user(request), pk), actor=_user(request))
     flash.success(request, _("The chatbot is paused for this conversation."))
     return _back(pk)
 
@@ -76,7 +58,7 @@ def pause(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 def resume(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        actions.resume(conversation=_conversation(request, pk), actor=_user(request))
+        actions.resume(conversation=_conversation_or_404(_user(request), pk), actor=_user(request))
     except ValidationError as exc:
         flash.error(request, " ".join(exc.messages))
     else:
