@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ruamchat.sla",
     "ruamchat.kb",
     "ruamchat.bot",
+    "ruamchat.surveys",
     "ruamchat.jobs",
     "ruamchat.realtime",
     "ruamchat.api",
@@ -123,6 +124,16 @@ if CONFIG.redis_url:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# The cache holds the rate limits (survey pages): shared through Redis when there is more than one process,
+# in the process's memory on the embedded default (one process).
+CACHES: dict[str, Any] = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CONFIG.redis_url,
+        "KEY_PREFIX": os.environ.get("RUAMCHAT_CHANNEL_PREFIX", "ruamchat"),
+    } if CONFIG.redis_url else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

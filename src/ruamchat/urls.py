@@ -7,6 +7,8 @@ urlpatterns = [
     path("kb/", include("ruamchat.kb.urls")),
     path("help/", include("ruamchat.kb.urls_help")),
     path("bot/", include("ruamchat.bot.urls")),
+    path("surveys/", include("ruamchat.surveys.urls_staff")),
+    path("s/", include("ruamchat.surveys.urls")),
     path("api/", include("ruamchat.api.urls")),
     path("hooks/", include("ruamchat.connectors.urls")),
     path("widget/", include("ruamchat.connectors.website.urls")),

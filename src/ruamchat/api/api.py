@@ -22,7 +22,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from ruamchat.api.auth import BearerTokenAuth, SessionCsrfAuth
 from ruamchat.api.docs import LocalSwagger
-from ruamchat.api.routers import bot, canned, channels, contacts, conversations, directory, kb, routing
+from ruamchat.api.routers import bot, canned, channels, contacts, conversations, directory, kb, routing, surveys
 
 logger = logging.getLogger("ruamchat.api")
 
@@ -55,6 +55,7 @@ api.add_router("", canned.router)
 api.add_router("", routing.router)
 api.add_router("", kb.router)
 api.add_router("", bot.router)
+api.add_router("", surveys.router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

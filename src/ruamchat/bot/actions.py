@@ -37,6 +37,7 @@ from ruamchat.connectors.models import Channel
 from ruamchat.core.text import detect_language
 from ruamchat.inbox import actions as inbox
 from ruamchat.inbox.models import Conversation, Event, Message
+from ruamchat.inbox.selectors import is_group_chat
 from ruamchat.jobs import queue
 
 logger = logging.getLogger("ruamchat.bot")
@@ -232,7 +233,7 @@ def _carry_out(conversation: Conversation, state: BotConversation, settings: Bot
                 BotAnswer(conversation=conversation, question=question, reply=sent, article=candidate.article,
                           title=candidate.title[:255], url=url[:1000], kind=kind, confidence=decision.confidence)
                 for candidate, url in offered])
-            inbox.record_bot_event(conversation=conversation, kind=Event.Kind.BOT_ANSWERED, actor=None,
+            inbox.record_event(conversation_id=conversation.pk, kind=Event.Kind.BOT_ANSWERED, actor=None,
                                    answer=action, confidence=round(decision.confidence, 3),
                                    articles=[{"article_id": c.article_id, "title": c.title} for c, _u in offered])
             state.awaiting = "feedback" if action == engine.ANSWER else "choice"
@@ -335,7 +336,7 @@ def acknowledge(*, conversation_id: int, message_id: int) -> None:
                       title=candidate.title[:255], url=url[:1000], kind=BotAnswer.Kind.CHOICE,
                       confidence=candidate.confidence)
             for candidate, url in offered])
-        inbox.record_bot_event(conversation=conversation, kind=Event.Kind.BOT_ANSWERED, actor=None,
+        inbox.record_event(conversation_id=conversation.pk, kind=Event.Kind.BOT_ANSWERED, actor=None,
                                answer="acknowledgement",
                                articles=[{"article_id": c.article_id, "title": c.title} for c, _u in offered])
 
@@ -410,7 +411,7 @@ def pause(*, conversation: Conversation, actor: User) -> BotConversation:
                 timezone.now()
             state.quiet_check_at = None
         state.save()
-        inbox.record_bot_event(conversation=conversation, kind=Event.Kind.BOT_PAUSED, actor=actor)
+        inbox.record_event(conversation_id=conversation.pk, kind=Event.Kind.BOT_PAUSED, actor=actor)
     return state
 
 
@@ -421,7 +422,7 @@ def resume(*, conversation: Conversation, actor: User) -> BotConversation:
     channel = Channel.objects.get(pk=conversation.channel_id)
     if not settings.enabled or channel.kind in ACKNOWLEDGE_ONLY:
         raise ValidationError(_("The chatbot is not on for this channel."))
-    if Message.objects.filter(conversation=conversation, metadata__has_key="member").exists():
+    if is_group_chat(conversation):
         raise ValidationError(_("The chatbot does not answer in group chats."))
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)

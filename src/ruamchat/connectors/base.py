@@ -219,6 +219,21 @@ class SendResult:
         return cls(ok=False, error=error, retryable=retryable)
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A message to a contact outside any conversation (a survey invitation of a campaign): LINE pushes it,
+    email sends a new mail. Connectors that can offer ``send_notice(channel, notice) -> SendResult``."""
+
+    to: str  # the LINE user id, or the email address
+    subject: str
+    text: str
+    link: str = ""  # the one button (a personal survey page)
+    link_label: str = ""
+    unsubscribe: str = ""  # a page that stops these notices (email's List-Unsubscribe)
+    key: str = ""  # the same key is the same notice: providers that can drop duplicates do
+    language: str = "th"
+
+
 def cards_as_text(cards: Any) -> str:
     """Article cards (``Message.metadata["cards"]``: title, text, url) as plain text, for channels that cannot
     show them natively; numbered when there are several, as the bot's "1", "2", "3" buttons refer to them."""

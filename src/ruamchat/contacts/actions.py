@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ruamchat.connectors.models import Channel
-from ruamchat.contacts.models import Contact, Identity
+from ruamchat.contacts.models import Consent, Contact, Identity
 
 
 def identify(
@@ -68,3 +69,12 @@ def apply_profile(*, identity: Identity, display_name: str = "", picture_url: st
     if changed:
         contact.save(update_fields=changed)
     return identity
+
+
+def record_consent(*, contact: Contact, purpose: str, granted: bool, source: str, note: str = "",
+                   actor: User | None = None) -> Consent:
+    """Record the contact's choice for a purpose (the newest record is their current choice)."""
+    if purpose not in Consent.Purpose.values or source not in Consent.Source.values:
+        raise ValueError(f"unknown consent purpose or source: {purpose!r}, {source!r}")
+    return Consent.objects.create(contact=contact, purpose=purpose, granted=granted, source=source,
+                                  note=note[:255], recorded_by=actor)

@@ -50,3 +50,35 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel.kind}:{self.display_name or self.external_id}"
+
+
+class Consent(models.Model):
+    """What a contact agreed to or refused, for one purpose, and where we learnt it. Append-only: the newest
+    record of a purpose is the contact's current choice; the older ones are the history (PDPA)."""
+
+    class Purpose(models.TextChoices):
+        SERVICE = "service", _("Customer service")
+        SURVEYS = "surveys", _("Surveys")
+
+    class Source(models.TextChoices):
+        SURVEY_PAGE = "survey_page", _("The customer, on a survey page")
+        AGENT = "agent", _("An agent, on the customer's behalf")
+        API = "api", _("The API")
+        IMPORT = "import", _("An import")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    granted = models.BooleanField(_("agreed"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    recorded_by = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        indexes = [models.Index(fields=["contact", "purpose", "-id"], name="consent_current")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}:{self.purpose}:{'yes' if self.granted else 'no'}"

@@ -206,12 +206,24 @@ def _receive(channel: Channel, inbound: InboundMessage) -> Message:
         metadata = {**metadata, "automatic": True}
     now = timezone.now()
     conversation = _threaded_conversation(channel, inbound, identity)
+    survey = None
+    if not inbound.automatic and not inbound.thread_id:
+        from ruamchat.surveys.selectors import chat_answer
+
+        # an answer to a survey we asked in the chat (a button, a typed score, the optional comment) goes to
+        # the conversation the survey is about and changes nothing there: no reopening, nobody waiting
+        survey = chat_answer(identity, conversation, inbound)
+        if survey is not None and (conversation is None or conversation.pk != survey.conversation_id):
+            conversation = Conversation.objects.select_for_update().get(pk=survey.conversation_id)
+    quiet = inbound.automatic or survey is not None
     created = reopened = False
     window = timedelta(hours=settings.RUAMCHAT["REOPEN_WINDOW_HOURS"])
     expired = conversation is not None and (conversation.status == Status.CLOSED or (
         conversation.status == Status.RESOLVED and (conversation.resolved_at or now) < now - window
     ))
-    if conversation is not None and inbound.automatic and not conversation.is_active and not expired:
+    if survey is not None:
+        pass
+    elif conversation is not None and inbound.automatic and not conversation.is_active and not expired:
         pass  # an out-of-office answer to our last message: kept in place, the case stays resolved
     elif conversation is None or expired:
         previous = conversation
@@ -235,6 +247,7 @@ def _receive(channel: Channel, inbound: InboundMessage) -> Message:
         conversation.status = Status.OPEN
         conversation.snoozed_until = None
 
+    assert conversation is not None  # a survey answer goes to its conversation; every other branch has one
     message = Message.objects.create(
         conversation=conversation, channel=channel, direction=Message.Direction.INCOMING,
         sender_type=Message.Sender.CONTACT, text=inbound.text[:MAX_TEXT],
@@ -254,10 +267,10 @@ def _receive(channel: Channel, inbound: InboundMessage) -> Message:
 
     conversation.last_message_at = now
     conversation.last_message_preview = preview_of(message.text, [a.kind for a in inbound.attachments])
-    if conversation.waiting_since is None and not inbound.automatic:
+    if conversation.waiting_since is None and not quiet:
         conversation.waiting_since = now
     with_bot = False
-    if not inbound.automatic and not inbound.thread_id:
+    if not quiet and not inbound.thread_id:
         from ruamchat.bot.actions import customer_wrote
 
         # the chatbot answers a one-to-one chat while no person is involved (decided here, in the transaction
@@ -269,6 +282,10 @@ def _receive(channel: Channel, inbound: InboundMessage) -> Message:
 
         route_new_conversation(conversation, message, assign=not with_bot)
     _sla(conversation)
+    if survey is not None:
+        from ruamchat.surveys.actions import chat_answer_received
+
+        chat_answer_received(message=message, answer=survey)
     if created:
         _publish_conversation(conversation, "created", created=True)
     else:
@@ -319,6 +336,9 @@ def send_reply(
                 fields.append("assignee")
                 _event(conversation, Event.Kind.ASSIGNED, actor, assignee_id=actor.pk, reason="replied")
             conversation.waiting_since = None
+            from ruamchat.surveys.actions import person_replied
+
+            person_replied(conversation)
         conversation.last_message_at = now
         conversation.last_message_preview = preview_of(text, [Attachment.kind_for(u.content_type or "")
                                                               for u in uploads])
@@ -485,6 +505,7 @@ def resolve_by_bot(*, conversation: Conversation, outcome: str) -> Conversation:
     conversation.waiting_since = None
     conversation.save(update_fields=["status", "resolved_at", "waiting_since", "updated_at"])
     _event(conversation, Event.Kind.BOT_RESOLVED, None, outcome=outcome)
+    _resolved(conversation)
     _sla(conversation)
     _publish_conversation(conversation, "status")
     return conversation
@@ -511,9 +532,71 @@ def give_to_bot(*, conversation: Conversation, actor: User) -> Conversation:
     return conversation
 
 
-def record_bot_event(*, conversation: Conversation, kind: str, actor: User | None, **data: Any) -> Event:
-    """A chatbot event on the conversation's timeline (an answer, a pause)."""
-    return _event(conversation, kind, actor, **data)
+def record_event(*, conversation_id: int, kind: str, actor: User | None = None, **data: Any) -> Event:
+    """An event other apps add to a conversation's timeline (the chatbot's answers, surveys sent)."""
+    return Event.objects.create(conversation_id=conversation_id, kind=kind, actor=actor, data=data)
+
+
+# ---------------------------------------------------------------- surveys
+
+
+def _resolved(conversation: Conversation) -> None:
+    from ruamchat.surveys.actions import conversation_resolved
+
+    conversation_resolved(conversation)
+
+
+def add_system_note(*, conversation: Conversation, text: str, metadata: dict[str, Any] | None = None) -> Message:
+    """A private note no person wrote (a survey comment for the follow-up), shown to agents only."""
+    text = _clean_text(text, required=True)
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation=conversation, channel_id=conversation.channel_id, direction=Message.Direction.OUTGOING,
+            sender_type=Message.Sender.SYSTEM, is_private=True, text=text, status=Message.Status.SENT,
+            metadata=dict(metadata or {}))
+        _publish_message(conversation, message)
+    return message
+
+
+def open_follow_up(*, contact_id: int, identity_id: int, channel_id: int, team: Team | None, subject: str,
+                   note: str, handover: dict[str, Any], about_id: int | None) -> Conversation:
+    """A conversation the business starts with an unhappy customer (the closed loop of surveys): in the team's
+    queue on top with the reason, high priority, a note with the score and the comment. When the customer's
+    current conversation on that account is still going, the follow-up happens there instead of a second one.
+    In the caller's transaction."""
+    from ruamchat.routing.actions import auto_assign
+
+    now = timezone.now()
+    current = _current_conversation(identity_id)
+    created = False
+    if current is not None and current.status in (Status.OPEN, Status.PENDING, Status.SNOOZED, Status.BOT):
+        conversation = current
+        _end_bot(conversation, None, "follow_up")
+        old_team = conversation.team_id
+        if team is not None and conversation.team_id != team.pk:
+            _event(conversation, Event.Kind.TRANSFERRED, None, from_team_id=old_team, to_team_id=team.pk,
+                   reason="follow_up")
+            conversation.team_id, conversation.assignee_id = team.pk, None
+        conversation.status = Status.OPEN
+        conversation.snoozed_until = None
+    else:
+        conversation = Conversation.objects.create(
+            channel_id=channel_id, contact_id=contact_id, identity_id=identity_id,
+            team=team, subject=subject[:255], waiting_since=now)
+        created = True
+        _event(conversation, Event.Kind.CREATED, None, channel=conversation.channel.kind,
+               team_id=conversation.team_id, follow_up_of=about_id, source="survey")
+    conversation.priority = min(conversation.priority, Conversation.Priority.HIGH)
+    conversation.handover = {**handover, "at": now.isoformat()}
+    conversation.waiting_since = conversation.waiting_since or now
+    conversation.save()
+    _event(conversation, Event.Kind.FOLLOW_UP_OPENED, None, about=about_id, reason=handover.get("reason", ""))
+    add_system_note(conversation=conversation, text=note, metadata={"follow_up": True})
+    if conversation.assignee_id is None:
+        auto_assign(conversation)
+    _sla(conversation)
+    _publish_conversation(conversation, "follow_up", created=created)
+    return conversation
 
 
 # ---------------------------------------------------------------- assignment and hand-over
@@ -666,6 +749,8 @@ def change_status(
         conversation.save(update_fields=fields)
         _event(conversation, Event.Kind.STATUS_CHANGED, actor, old=old, new=status,
                snoozed_until=snoozed_until.isoformat() if snoozed_until else None)
+        if status == Status.RESOLVED or (status == Status.CLOSED and old != Status.RESOLVED):
+            _resolved(conversation)
         if status == Status.SNOOZED and snoozed_until is not None:
             queue.enqueue("inbox.wake_snoozed", run_after=snoozed_until, conversation_id=conversation.pk)
         _sla(conversation)

@@ -247,6 +247,11 @@ class Event(models.Model):
         BOT_RESOLVED = "bot_resolved", _("Resolved by the bot")
         BOT_PAUSED = "bot_paused", _("Bot paused")
         BOT_RESUMED = "bot_resumed", _("Bot resumed")
+        SURVEY_SENT = "survey_sent", _("Survey sent")
+        SURVEY_SKIPPED = "survey_skipped", _("Survey not sent")
+        SURVEY_ANSWERED = "survey_answered", _("Survey answered")
+        FOLLOW_UP_OPENED = "follow_up_opened", _("Follow-up opened")
+        FOLLOW_UP_CLOSED = "follow_up_closed", _("Follow-up closed")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

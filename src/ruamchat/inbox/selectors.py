@@ -259,6 +259,11 @@ def get_canned_response(user: AnyUser, canned_id: int) -> CannedResponse | None:
     return canned_responses_for(user).filter(pk=canned_id).first()
 
 
+def is_group_chat(conversation: Conversation) -> bool:
+    """A group chat (LINE group or room): its messages name the member who wrote."""
+    return Message.objects.filter(conversation=conversation, metadata__has_key="member").exists()
+
+
 def reply_window(conversation: Conversation, *, human: bool = True) -> ReplyWindow:
     """Whether the conversation's channel lets a reply go out now (Meta's 24-hour and 7-day windows …)."""
     from ruamchat.connectors import registry

@@ -125,6 +125,11 @@ def handover_text(handover: dict[str, Any] | None) -> str:
 
         label = dict(BotConversation.Reason.choices).get(reason, reason)
         return _("Bot: %(reason)s") % {"reason": label}
+    if handover.get("kind") == "follow_up":
+        survey, _sep, score = reason.partition(":")
+        text = _("Follow-up: %(survey)s %(score)s") % {"survey": survey.upper(), "score": score}
+        comment = str(handover.get("comment") or "")
+        return f"{text} — “{comment}”" if comment else text
     return reason
 
 
@@ -264,10 +269,14 @@ def _state_context(
         names.update(agent_names({conversation.assignee_id}))
     timeline = describe(timeline_of(conversation))
     from ruamchat.bot.selectors import panel_for
+    from ruamchat.surveys.models import FollowUp
+    from ruamchat.surveys.selectors import for_conversation
 
     return {
         "conversation": conversation,
         "bot": panel_for(conversation),
+        "surveys": for_conversation(conversation),
+        "follow_up_outcomes": FollowUp.Outcome.choices,
         "contact": conversation.contact,
         "assignee_name": names.get(conversation.assignee_id or 0, ""),
         "assignable_agents": _assignable_agents(conversation, all_agents),

@@ -26,6 +26,8 @@ SCHEMAS: dict[str, frozenset[str]] = {
     "message.updated": frozenset({"conversation_id", "message_id", "status"}),
     # an SLA clock of a conversation is at risk or breached: to its assignee, its team and the supervisors
     "sla.alert": frozenset({"conversation_id", "team_id", "assignee_id", "clock", "level", "due_at"}),
+    # an unhappy survey answer opened a follow-up conversation: to the supervisors and the follow-up team
+    "followup.opened": frozenset({"conversation_id", "team_id", "survey", "score", "about_id"}),
     # to the website visitor's browser: the message itself (only public ones ever go there)
     "widget.message": frozenset({"message"}),
     "widget.agents": frozenset({"online"}),

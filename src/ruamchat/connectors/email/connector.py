@@ -25,6 +25,7 @@ from ruamchat.connectors.base import (
     InboundAttachment,
     InboundMessage,
     InvalidSignature,
+    Notice,
     RawEvent,
     RawRequest,
     ReplyWindow,
@@ -188,6 +189,17 @@ class EmailConnector(BaseConnector):
             return SendResult.failed(_("This mailbox has no SMTP server to send with."), retryable=False)
         try:
             outgoing = outbound.build(message, box)
+            outbound.send(outgoing, box)
+        except outbound.SendError as exc:
+            return SendResult.failed(str(exc), retryable=exc.retryable)
+        return SendResult.sent(outgoing.message_id)
+
+    def send_notice(self, channel: Channel, notice: Notice) -> SendResult:
+        box = mailbox.mailbox_of(channel)
+        if not box.smtp_host:
+            return SendResult.failed(_("This mailbox has no SMTP server to send with."), retryable=False)
+        try:
+            outgoing = outbound.build_notice(notice, box)
             outbound.send(outgoing, box)
         except outbound.SendError as exc:
             return SendResult.failed(str(exc), retryable=exc.retryable)

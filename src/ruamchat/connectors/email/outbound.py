@@ -3,6 +3,7 @@ the customer's last mail quoted below as a mail program would, and the no-loop m
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import smtplib
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ruamchat.connectors.base import Notice
 from ruamchat.connectors.email import selectors, tokens
 from ruamchat.connectors.email.mailbox import Mailbox, connect_smtp, explain
 from ruamchat.inbox.models import Message
@@ -154,6 +156,34 @@ def build(message: Message, box: Mailbox) -> Outgoing:
         mail.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream",
                             filename=attachment.filename or "attachment")
     return Outgoing(mail=mail, message_id=message_id, recipients=to + cc)
+
+
+def build_notice(notice: Notice, box: Mailbox) -> Outgoing:
+    """A new mail outside any conversation (a survey campaign's invitation), with a one-click unsubscribe
+    (RFC 8058) when the notice has one. Marked automatic (RFC 3834) so out-of-office replies stay away."""
+    digest = hashlib.sha256(f"{notice.key or notice.text}".encode()).hexdigest()[:24]
+    message_id = f"rc.notice.{digest}@{box.domain}"
+    mail = EmailMessage(policy=SMTP)
+    mail["From"] = formataddr((box.display_name or box.address, box.address))
+    mail["To"] = notice.to
+    mail["Subject"] = notice.subject
+    mail["Date"] = format_datetime(timezone.localtime())
+    mail["Message-ID"] = f"<{message_id}>"
+    mail["Auto-Submitted"] = "auto-generated"
+    mail["X-Auto-Response-Suppress"] = "All"
+    if notice.unsubscribe:
+        mail["List-Unsubscribe"] = f"<{notice.unsubscribe}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    text = notice.text + (f"\n\n{notice.link_label}: {notice.link}" if notice.link else "")
+    mail.set_content(text)
+    button = ""
+    if notice.link:
+        button = (f'<p><a href="{html.escape(notice.link)}" style="display:inline-block;padding:10px 18px;'
+                  f'background:#0f766e;color:#fff;border-radius:6px;text-decoration:none">'
+                  f'{html.escape(notice.link_label or notice.link)}</a></p>')
+    mail.add_alternative(f'<!DOCTYPE html><html lang="{html.escape(notice.language)}"><body>'
+                         f'<div dir="auto">{_text_to_html(notice.text)}</div>{button}</body></html>', subtype="html")
+    return Outgoing(mail=mail, message_id=message_id, recipients=[notice.to])
 
 
 class SendError(Exception):

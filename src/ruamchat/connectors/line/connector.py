@@ -28,6 +28,7 @@ from ruamchat.connectors.base import (
     InvalidSignature,
     MalformedPayload,
     MessageWithdrawn,
+    Notice,
     ProfileInfo,
     RawEvent,
     RawRequest,
@@ -362,6 +363,22 @@ class LineConnector(BaseConnector):
         sent_id = _first_sent_id(answer)
         ReplyTokenUse.objects.filter(inbound_message=inbound).update(replied=True, line_message_id=sent_id)
         return 1, sent_id
+
+    def send_notice(self, channel: Channel, notice: Notice) -> SendResult:
+        """Push a message outside any conversation (a survey campaign's invitation): the text, and the link as
+        a Flex bubble with one button. LINE drops a repeated push with the same retry key."""
+        objects: list[dict[str, Any]] = [{"type": "text", "text": piece} for piece in split_text(notice.text)]
+        flex = flex_cards([{"title": notice.subject, "url": notice.link, "link_label": notice.link_label}]
+                          if notice.link else [])
+        if flex is not None:
+            objects.append(flex)
+        key = str(uuid.uuid5(RETRY_KEY_NAMESPACE, f"{channel.key}:notice:{notice.key or notice.text}"))
+        try:
+            with LineClient.for_channel(channel) as client:
+                answer = client.push(notice.to, objects[:MESSAGES_PER_REQUEST], retry_key=key)
+        except LineError as exc:
+            return SendResult.failed(exc.text, retryable=exc.retryable)
+        return SendResult.sent(_first_sent_id(answer))
 
     @staticmethod
     def _claim(inbound: Message, outbound: Message) -> bool:
