@@ -128,7 +128,71 @@ def seed_demo() -> bool:
             actions.change_status(conversation=conversation, actor=admin, status=status)
         _backdate(conversation.pk, minutes)
     _seed_bot(website)
+    _seed_surveys(website, users)
     return True
+
+
+# The survey answers of the last weeks: (days ago, kind, score, comment, agent) — CSAT on the website chat,
+# NPS and CES after support cases; a few unhappy ones opened follow-ups.
+SURVEY_HISTORY = [
+    (1, "csat", 5, "แอดมินตอบไวมาก สุภาพด้วยค่ะ ประทับใจ", "somchai"),
+    (1, "csat", 4, "", "somchai"),
+    (2, "csat", 5, "Very helpful, thank you!", "kanya"),
+    (2, "csat", 2, "รอนานมากกว่าจะมีคนตอบ", "kanya"),
+    (3, "csat", 5, "", "somchai"),
+    (3, "csat", 4, "ได้ของเร็วดีค่ะ", "somchai"),
+    (4, "csat", 3, "ตอบช้านิดหน่อย แต่ก็แก้ปัญหาได้", "kanya"),
+    (5, "csat", 5, "ขอบคุณมากครับ ช่วยได้เยอะเลย", "kanya"),
+    (6, "csat", 1, "ของแตกมา ขอเปลี่ยนแล้วยังไม่ได้เลย", "somchai"),
+    (8, "csat", 4, "", "somchai"),
+    (9, "csat", 5, "บริการดีมากค่ะ 👍", "kanya"),
+    (11, "csat", 4, "The agent was polite", "somchai"),
+    (13, "csat", 5, "", "kanya"),
+    (2, "nps", 10, "ราคาดี ส่งไว จะแนะนำเพื่อนค่ะ", "wichai"),
+    (3, "nps", 9, "", "wichai"),
+    (5, "nps", 8, "ค่าส่งแพงไปหน่อย", "wichai"),
+    (6, "nps", 4, "เครื่องเสียซ้ำสองครั้ง ไม่ประทับใจเลย", "wichai"),
+    (9, "nps", 10, "Great products and fast delivery", "wichai"),
+    (12, "nps", 7, "", "wichai"),
+    (2, "ces", 6, "", "wichai"),
+    (4, "ces", 7, "ง่ายมาก คุยแชทครั้งเดียวจบ", "wichai"),
+    (7, "ces", 3, "ต้องส่งรูปหลายรอบ ยุ่งยากค่ะ", "wichai"),
+]
+
+
+def _seed_surveys(website: Any, users: dict[str, Any]) -> None:
+    """CSAT on every channel (after the demo's own conversations), NPS seven days after a support case and CES
+    right after, and some weeks of answers so the Surveys page has something to show."""
+    from ruamchat.connectors.models import Channel
+    from ruamchat.contacts.actions import identify
+    from ruamchat.surveys.actions import answer_on_page, new_token
+    from ruamchat.surveys.models import FollowUp, Invitation, Response, Survey, Trigger
+
+    csat = Survey.objects.get(kind="csat")
+    csat.channels.set(Channel.objects.all())
+    nps, ces = Survey.objects.get(kind="nps"), Survey.objects.get(kind="ces")
+    Trigger.objects.create(survey=nps, team_kind="support", delay_minutes=7 * 24 * 60)
+    Trigger.objects.create(survey=ces, team_kind="support", delay_minutes=0)
+    teams = {t.kind: t for t in Team.objects.all()}
+    now = timezone.now()
+    surveys = {"csat": csat, "nps": nps, "ces": ces}
+    for n, (days, kind, score, comment, agent) in enumerate(SURVEY_HISTORY):
+        identity = identify(channel=website, external_id=f"demo-survey-{n:03d}-aaaaaaaaaaaaaaaa",
+                            name=f"ลูกค้า {n + 1}", language="en" if comment.isascii() and comment else "th")
+        when = now - timedelta(days=days, hours=n % 7)
+        invitation = Invitation.objects.create(
+            survey=surveys[kind], kind=kind, contact=identity.contact, identity=identity, channel=website,
+            token=new_token(), status="sent", send_at=when, sent_at=when, expires_at=now + timedelta(days=30),
+            language=identity.contact.language or "th", agent=users.get(agent),
+            team=teams["support" if kind != "csat" else "service"])
+        answer_on_page(invitation=invitation, score=score, comment=comment or None)
+        Response.objects.filter(invitation=invitation).update(answered_at=when + timedelta(minutes=20))
+        FollowUp.objects.filter(response__invitation=invitation).update(created_at=when + timedelta(minutes=20))
+    for n in range(6):  # invitations nobody answered (the response rate)
+        identity = identify(channel=website, external_id=f"demo-survey-quiet-{n:02d}-aaaaaaaaaaaa")
+        Invitation.objects.create(survey=csat, kind="csat", contact=identity.contact, identity=identity,
+                                  channel=website, token=new_token(), status="sent", send_at=now, language="th",
+                                  sent_at=now - timedelta(days=n + 1), team=teams["service"])
 
 
 def _seed_bot(website: Any) -> None:

@@ -4,6 +4,7 @@ address; an unknown or expired token gets a friendly page."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -39,7 +40,8 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], *, statu
         response = render(request, template, {
             **context, "language": language, "other_language": other,
             "other_language_name": "English" if other == "en" else "ภาษาไทย",
-            "switch_url": f"{request.path}?lang={other}"}, status=status)
+            # the same page in the other language; only the query, so an unknown token is never echoed
+            "switch_url": f"?lang={other}"}, status=status)
     response["Content-Language"] = language
     response["Referrer-Policy"] = "no-referrer"  # the token never leaks to a page the customer goes to next
     return response
@@ -76,10 +78,19 @@ def _texts(invitation: Invitation, language: str) -> dict[str, Any]:
     }
 
 
+def _score(raw: str) -> int | None:
+    """A score as a form or a link gives it ("7"; Thai digits too), or None when it is not a number."""
+    return int(raw) if re.fullmatch(r"-?\d{1,3}", raw.strip()) else None
+
+
 def _lang_query(request: HttpRequest) -> str:
     return f"?lang={request.GET['lang']}" if request.GET.get("lang") in ("th", "en") else ""
 
 
+# The token in the address is the only credential (no cookie grants anything here), so a cross-site request
+# cannot answer for someone else. And CSRF checks cannot pass: with "Referrer-Policy: no-referrer" browsers
+# post these forms with "Origin: null" (HTTP) or without a Referer (HTTPS), which Django refuses.
+@csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
@@ -90,25 +101,31 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     language = _language(request, invitation)
     error = ""
     if request.method == "POST":
-        raw = request.POST.get("score", "")
-        try:
-            actions.answer_on_page(invitation=invitation, score=int(raw) if raw.lstrip("-").isdigit() else -99)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
+        score = _score(request.POST.get("score", ""))
+        low, high = invitation.survey.scale
+        if score is None or not low <= score <= high:
+            with translation.override(language):  # in the page's language, not the site's
+                error = _("Choose a score from %(low)s to %(high)s.") % {"low": low, "high": high}
         else:
-            step = "why" if invitation.survey.text("followup", language) else "thanks"
-            return HttpResponseRedirect(reverse(f"surveys:{step}", args=[token]) + _lang_query(request))
+            try:
+                actions.answer_on_page(invitation=invitation, score=score)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                step = "why" if invitation.survey.text("followup", language) else "thanks"
+                return HttpResponseRedirect(reverse(f"surveys:{step}", args=[token]) + _lang_query(request))
     actions.page_opened(invitation)
     current = selectors.response_of(invitation)
     chosen = current.score if current is not None else None
-    prefilled = request.GET.get("score", "")
-    if prefilled.isdigit():
-        chosen = int(prefilled)
+    prefilled = _score(request.GET.get("score", ""))
+    if prefilled is not None:
+        chosen = prefilled
     return _page(request, "surveys/answer.html", {
         **_texts(invitation, language), "invitation": invitation, "chosen": chosen, "error": error,
         "answered": current is not None}, status=400 if error else 200, invitation=invitation)
 
 
+@csrf_exempt  # as ``answer``
 @never_cache
 @require_http_methods(["GET", "POST"])
 def why(request: HttpRequest, token: str) -> HttpResponse:
@@ -122,9 +139,11 @@ def why(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponseRedirect(reverse("surveys:answer", args=[token]) + _lang_query(request))
     error = ""
     if request.method == "POST":
-        comment = request.POST.get("comment", "")
+        # browsers send a line break as CR LF but let the customer type MAX_COMMENT characters counting it once
+        comment = request.POST.get("comment", "").replace("\r\n", "\n")
         if len(comment) > actions.MAX_COMMENT:
-            error = _("Please keep it under %(n)s characters.") % {"n": actions.MAX_COMMENT}
+            with translation.override(language):
+                error = _("Please keep it under %(n)s characters.") % {"n": actions.MAX_COMMENT}
         else:
             if "skip" not in request.POST:
                 actions.answer_on_page(invitation=invitation, comment=comment)

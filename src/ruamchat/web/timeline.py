@@ -178,7 +178,32 @@ def _sentence(event: Event, names: _Names) -> str:
     if kind in (Event.Kind.BOT_ANSWERED, Event.Kind.BOT_HANDOFF, Event.Kind.BOT_RESOLVED, Event.Kind.BOT_PAUSED,
                 Event.Kind.BOT_RESUMED):
         return _bot_sentence(event, actor)
+    if kind in (Event.Kind.SURVEY_SENT, Event.Kind.SURVEY_SKIPPED, Event.Kind.SURVEY_ANSWERED,
+                Event.Kind.FOLLOW_UP_OPENED, Event.Kind.FOLLOW_UP_CLOSED):
+        return _survey_sentence(event, actor)
     return str(event.get_kind_display())
+
+
+def _survey_sentence(event: Event, actor: str) -> str:
+    from ruamchat.surveys.models import FollowUp, Invitation
+
+    data = event.data or {}
+    survey = str(data.get("survey", "")).upper()
+    if event.kind == Event.Kind.SURVEY_SENT:
+        return _("%(survey)s survey sent to the customer") % {"survey": survey}
+    if event.kind == Event.Kind.SURVEY_SKIPPED:
+        reason = dict(Invitation.Skip.choices).get(str(data.get("reason")), data.get("reason", ""))
+        return _("%(survey)s survey not sent: %(reason)s") % {"survey": survey, "reason": reason}
+    if event.kind == Event.Kind.SURVEY_ANSWERED:
+        return _("The customer answered the %(survey)s survey: %(score)s") % {"survey": survey,
+                                                                            "score": data.get("score", "")}
+    if event.kind == Event.Kind.FOLLOW_UP_OPENED:
+        if data.get("follow_up_conversation_id"):
+            return _("An unhappy answer (%(survey)s %(score)s) opened follow-up #%(number)s") % {
+                "survey": survey, "score": data.get("score", ""), "number": data["follow_up_conversation_id"]}
+        return _("Follow-up of an unhappy answer: contact the customer")
+    outcome = dict(FollowUp.Outcome.choices).get(str(data.get("outcome")), data.get("outcome", ""))
+    return _("%(actor)s closed the follow-up: %(outcome)s") % {"actor": actor, "outcome": outcome}
 
 
 def _bot_sentence(event: Event, actor: str) -> str:

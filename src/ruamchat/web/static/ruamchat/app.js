@@ -332,6 +332,7 @@
       }
       if (!data || data.type !== "event") return;
       if (data.event === "sla.alert") showSlaAlert(data.payload || {});
+      if (data.event === "followup.opened") showFollowUpAlert(data.payload || {});
       scheduleListRefresh();
       const payload = data.payload || {};
       if (conversationId && payload.conversation_id === conversationId) {
@@ -352,19 +353,34 @@
      readers through the live region), kept until dismissed. */
   function showSlaAlert(payload) {
     const box = document.getElementById("live-alerts");
-    if (!box || !payload.conversation_id) return;
+    if (!box) return;
+    const label = payload.level === "breached" ? box.dataset.labelBreached : box.dataset.labelWarning;
+    const clock = box.dataset["clock_" + payload.clock] || payload.clock;
+    showLiveAlert(box, [payload.conversation_id, payload.clock, payload.level, payload.due_at].join("|"),
+      "sla-" + (payload.level === "breached" ? "breached" : "at_risk"), payload.conversation_id,
+      (label || "SLA") + " · #" + payload.conversation_id + " · " + clock);
+  }
+
+  /* An unhappy survey answer opened a follow-up conversation (to supervisors and the follow-up team). */
+  function showFollowUpAlert(payload) {
+    const box = document.getElementById("live-alerts");
+    if (!box) return;
+    showLiveAlert(box, "follow-up|" + payload.conversation_id, "follow-up", payload.conversation_id,
+      (box.dataset.labelFollowUp || "Follow-up") + " · " + String(payload.survey || "").toUpperCase() + " " +
+      payload.score + " · #" + payload.conversation_id);
+  }
+
+  function showLiveAlert(box, key, kind, conversationId, text) {
+    if (!conversationId) return;
     // one event reaches an agent through several groups (their own, their team's): show it once
-    const key = [payload.conversation_id, payload.clock, payload.level, payload.due_at].join("|");
     if (Array.from(box.children).some(function (el) { return el.dataset.key === key; })) return;
     const item = document.createElement("div");
     item.dataset.key = key;
-    item.className = "live-alert sla-" + (payload.level === "breached" ? "breached" : "at_risk");
-    item.dataset.conversationId = String(payload.conversation_id);
+    item.className = "live-alert " + kind;
+    item.dataset.conversationId = String(conversationId);
     const link = document.createElement("a");
-    link.href = "/inbox/c/" + encodeURIComponent(payload.conversation_id) + "/";
-    const label = payload.level === "breached" ? box.dataset.labelBreached : box.dataset.labelWarning;
-    const clock = box.dataset["clock_" + payload.clock] || payload.clock;
-    link.textContent = (label || "SLA") + " · #" + payload.conversation_id + " · " + clock;
+    link.href = "/inbox/c/" + encodeURIComponent(conversationId) + "/";
+    link.textContent = text;
     const close = document.createElement("button");
     close.type = "button";
     close.className = "btn btn-quiet btn-small";
