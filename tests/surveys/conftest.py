@@ -56,3 +56,14 @@ def default_surveys(db: None) -> None:
     from django.apps import apps
 
     importlib.import_module("ruamchat.surveys.migrations.0002_default_surveys").create(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings: Any) -> None:
+    """The survey pages count requests per address in Django's cache: every test starts with none counted.
+    A cache of its own per test rather than ``cache.clear()``, which on Redis would empty the database the
+    parallel test processes share."""
+    import uuid
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": f"surveys-test-{uuid.uuid4().hex}"}}

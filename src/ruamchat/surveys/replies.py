@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from ruamchat.connectors.base import Notice
@@ -65,14 +65,16 @@ def invitation(invitation: Invitation, channel_kind: str) -> Content:
     link = selectors.link(invitation)
     if channel_kind in ("line", "website"):
         return Content(text=question, cards=[{"title": survey.name, "text": _("It takes less than a minute."),
-                                              "url": link, "link_label": _("Answer")}])
-    return Content(text=f"{question}\n\n{_('Answer here (less than a minute):')} {link}")
+                                              "url": link, "link_label": pgettext("survey button", "Answer")}])
+    return Content(text=_("%(question)s\n\nAnswer here (less than a minute): %(link)s") % {
+        "question": question, "link": link})
 
 
 def followup(invitation: Invitation) -> Content:
     """After a score in the chat: the survey's "why?" question, with a way to skip it."""
     text = invitation.survey.text("followup", _language())
-    return Content(text=f"{_('Thank you!')} {text}\n{_('Type it here, or press “No, thanks”.')}",
+    text = _("Thank you! %(question)s\nType it here, or press “No, thanks”.") % {"question": text}
+    return Content(text=text,
                    quick_replies=[{"label": _("No, thanks"), "data": f"survey:{invitation.pk}:skip"}])
 
 
@@ -93,6 +95,7 @@ def notice(invitation: Invitation, *, address: str, reminder: bool) -> Notice:
     text = "\n\n".join([greeting, intro, question])
     subject = (_("Reminder: %(survey)s") if reminder else "%(survey)s") % {"survey": survey.name}
     return Notice(
-        to=address, subject=subject, text=text, link=selectors.link(invitation), link_label=_("Answer"),
+        to=address, subject=subject, text=text, link=selectors.link(invitation),
+        link_label=pgettext("survey button", "Answer"),
         unsubscribe=selectors.link(invitation, step="opt-out"),
         key=f"{invitation.token}:{'reminder' if reminder else 'invitation'}", language=language)

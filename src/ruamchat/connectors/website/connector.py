@@ -34,6 +34,9 @@ CARD_TEXT_CHARS = 1000
 URL_CHARS = 1000
 LABEL_CHARS = 40
 DATA_CHARS = 300
+# What the widget learns of a survey question (to show a CSAT question as stars): never its invitation.
+SURVEY_KINDS = frozenset({"csat", "nps", "ces"})
+SURVEY_STEPS = frozenset({"followup", "thanks"})
 
 
 def visitor_external_id(visitor_token: str) -> str:
@@ -95,9 +98,26 @@ def _card(value: Any) -> dict[str, Any] | None:
     return card
 
 
+def _survey(value: Any) -> dict[str, Any] | None:
+    """A survey question's kind, its scale (two whole numbers) and its step, nothing else: the invitation
+    and anything else the survey keeps stay on the server."""
+    if not isinstance(value, dict) or value.get("kind") not in SURVEY_KINDS:
+        return None
+    survey: dict[str, Any] = {"kind": value["kind"]}
+    scale = value.get("scale")
+    if (isinstance(scale, (list, tuple)) and len(scale) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 10 for n in scale)
+            and scale[0] < scale[1]):
+        survey["scale"] = [scale[0], scale[1]]
+    if value.get("step") in SURVEY_STEPS:
+        survey["step"] = value["step"]
+    return survey
+
+
 def visitor_extras(metadata: Any) -> dict[str, Any]:
-    """The answer cards and quick-reply buttons of an outgoing message, cleaned for the browser:
-    only the known keys, strings cut to size, only http(s) links."""
+    """The answer cards and quick-reply buttons of an outgoing message, and what the widget needs to know of
+    a survey question, cleaned for the browser: only the known keys, strings cut to size, only http(s)
+    links."""
     if not isinstance(metadata, dict):
         return {}
     extras: dict[str, Any] = {}
@@ -111,6 +131,9 @@ def visitor_extras(metadata: Any) -> dict[str, Any]:
         replies = [r for r in (_button(v) for v in raw_replies[:MAX_QUICK_REPLIES]) if r is not None]
         if replies:
             extras["quick_replies"] = replies
+    survey = _survey(metadata.get("survey"))
+    if survey is not None:
+        extras["survey"] = survey
     return extras
 
 

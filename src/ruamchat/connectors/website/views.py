@@ -113,6 +113,10 @@ def _frame_strings(limit: int) -> dict[str, str]:
         "openLink": _("Read more"),
         "newTab": _("(opens in a new tab)"),
         "quickReplies": _("Suggested replies"),
+        # a CSAT question shown as stars: the row of star buttons, and each star as a screen reader reads it
+        "rateStars": _("Rate us from 1 to 5 stars"),
+        # Translators: one star button of a rating, e.g. "4 of 5 stars"
+        "starOf": _("%(score)s of %(max)s stars"),
     }
 
 

@@ -11,7 +11,8 @@
  *
  * A bot's (or agent's) message may carry answer cards (title, text, a link, a button) and quick-reply
  * buttons. Pressing one sends an ordinary visitor message (the button's label as its text) with the
- * button's data as its "postback", through the same outbox as typed messages.
+ * button's data as its "postback", through the same outbox as typed messages. A CSAT survey question
+ * ("survey": {"kind": "csat"}) whose quick replies are its five scores shows them as five stars instead.
  */
 (function () {
   "use strict";
@@ -248,6 +249,8 @@
     if (data.attachments && data.attachments.length) li.appendChild(renderFiles(data.attachments));
     if (side === "agent" && Array.isArray(data.quick_replies) && data.quick_replies.length) {
       quickRepliesOf.set(li, data.quick_replies);
+      var stars = starsOf(data);
+      if (stars) starRepliesOf.set(li, stars);
     }
     var meta = el("div", "rc-meta");
     var when = data.created_at ? new Date(data.created_at) : new Date();
@@ -304,6 +307,87 @@
     return row;
   }
 
+  // A CSAT question's five scores ("survey:<id>:1" … ":5") as stars, 1 to 5 from left to right: the
+  // same buttons (each press goes through choose()), drawn as a rating.
+  var starRepliesOf = new WeakMap();
+  var STAR_DATA = /^survey:\d+:([1-5])$/;
+  var STAR_PATH = "M12 2.8l2.84 5.75 6.35.93-4.6 4.48 1.09 6.32L12 17.3l-5.68 2.98 1.09-6.32-4.6-4.48 " +
+    "6.35-.93z";
+
+  function starsOf(data) {
+    var survey = data.survey;
+    if (!survey || typeof survey !== "object" || survey.kind !== "csat") return null;
+    if (Array.isArray(survey.scale) && (survey.scale[0] !== 1 || survey.scale[1] !== 5)) return null;
+    var stars = [];
+    data.quick_replies.forEach(function (reply) {
+      var match = reply && typeof reply === "object" && textOf(reply.label) ? STAR_DATA.exec(textOf(reply.data))
+        : null;
+      if (match && !stars[Number(match[1]) - 1]) stars[Number(match[1]) - 1] = reply;
+    });
+    for (var i = 0; i < 5; i++) if (!stars[i]) return null; // not the whole scale: plain buttons
+    return stars;
+  }
+
+  function renderStars(stars, others) {
+    var box = el("div", "rc-rating");
+    var row = el("div", "rc-stars");
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", S.rateStars);
+    var hint = el("p", "rc-stars-hint");
+    hint.setAttribute("aria-hidden", "true"); // each star's meaning is its description (title) as well
+    var buttons = stars.map(function (reply, i) {
+      var button = el("button", "rc-star");
+      button.type = "button";
+      button.dataset.score = String(i + 1);
+      button.setAttribute("aria-label", fill(S.starOf, { score: i + 1, max: stars.length }));
+      button.title = reply.label;
+      var icon = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      icon.setAttribute("viewBox", "0 0 24 24");
+      icon.setAttribute("aria-hidden", "true");
+      icon.setAttribute("focusable", "false");
+      var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+      path.setAttribute("d", STAR_PATH);
+      icon.appendChild(path);
+      button.appendChild(icon);
+      button.addEventListener("click", function (event) {
+        choose(textOf(reply.text) || reply.label, textOf(reply.data), event);
+      });
+      button.addEventListener("mouseenter", function () { light(i + 1); });
+      button.addEventListener("focus", function () { light(i + 1); });
+      button.addEventListener("keydown", function (event) {
+        // Tab moves through the stars as through any buttons; the arrow keys move along the row too.
+        var to = event.key === "ArrowRight" || event.key === "ArrowUp" ? i + 1
+          : event.key === "ArrowLeft" || event.key === "ArrowDown" ? i - 1
+            : event.key === "Home" ? 0 : event.key === "End" ? buttons.length - 1 : null;
+        if (to === null) return;
+        event.preventDefault();
+        buttons[Math.max(0, Math.min(buttons.length - 1, to))].focus();
+      });
+      row.appendChild(button);
+      return button;
+    });
+
+    function light(upTo) {
+      buttons.forEach(function (button, i) { button.classList.toggle("rc-star--lit", i < upTo); });
+      hint.textContent = upTo ? stars[upTo - 1].label : "";
+    }
+
+    row.addEventListener("mouseleave", function () {
+      if (!row.contains(document.activeElement)) light(0);
+      else light(buttons.indexOf(document.activeElement) + 1);
+    });
+    row.addEventListener("focusout", function (event) {
+      if (!row.contains(event.relatedTarget) && !row.matches(":hover")) light(0);
+    });
+    box.appendChild(row);
+    box.appendChild(hint);
+    if (others.length) {
+      var rest = renderQuickReplies(others);
+      if (rest.firstChild) box.appendChild(rest);
+    }
+    return box;
+  }
+
   function placeQuickReplies() {
     var last = list.lastElementChild;
     var replies = last && last.classList.contains("rc-msg--agent") ? quickRepliesOf.get(last) : null;
@@ -311,7 +395,9 @@
     if (quickRow) quickRow.remove();
     quickRow = null;
     if (replies) {
-      quickRow = renderQuickReplies(replies);
+      var stars = starRepliesOf.get(last);
+      quickRow = stars ? renderStars(stars, replies.filter(function (reply) { return stars.indexOf(reply) < 0; }))
+        : renderQuickReplies(replies);
       if (quickRow.firstChild) last.appendChild(quickRow); else quickRow = null;
     }
   }
