@@ -18,6 +18,22 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 
 
+# an NPS invitation for a demo customer, printed as its token (the page a LINE push or an email would link to)
+NPS_INVITATION = """
+from django.utils import timezone
+from datetime import timedelta
+from ruamchat.contacts.models import Identity
+from ruamchat.surveys.actions import new_token
+from ruamchat.surveys.models import Invitation, Survey
+identity = Identity.objects.filter(channel__kind="line").first()
+invitation = Invitation.objects.create(
+    survey=Survey.objects.get(kind="nps"), kind="nps", contact=identity.contact, identity=identity,
+    channel=identity.channel, token=new_token(), status="sent", send_at=timezone.now(), sent_at=timezone.now(),
+    expires_at=timezone.now() + timedelta(days=30), language="th")
+print(invitation.token)
+"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -88,6 +104,22 @@ def main() -> None:
             page.locator("#queue-list .queue-row", has_text=re.compile("ส่งคำถามต่อ|นอกเวลาทำการ")).first.locator("a.queue-link").click()
             page.wait_for_selector("#bot-panel")
             page.screenshot(path=str(OUT / "bot-handoff.png"))
+
+            # surveys: the supervisor's page, and an NPS question on a customer's phone
+            supervisor = browser.new_page(viewport={"width": 1366, "height": 1100}, locale="th-TH")
+            supervisor.goto(f"{base}/login/")
+            supervisor.fill("#id_username", "napat")
+            supervisor.fill("#id_password", "ruamchat-demo")
+            supervisor.press("#id_password", "Enter")
+            supervisor.wait_for_selector("#queue-list")
+            supervisor.goto(f"{base}/surveys/?days=30&group=agent")
+            supervisor.wait_for_selector("#survey-totals")
+            supervisor.screenshot(path=str(OUT / "surveys.png"))
+            token = subprocess.run(
+                [str(Path(sys.executable).parent / "ruamchat"), "shell", "-c", NPS_INVITATION], env=env, check=True,
+                capture_output=True, text=True).stdout.strip().splitlines()[-1]
+            phone.goto(f"{base}/s/{token}/")
+            phone.screenshot(path=str(OUT / "survey-nps.png"))
             browser.close()
     finally:
         server.terminate()

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -207,6 +208,10 @@ def test_a_follow_up_is_tracked_from_first_contact_to_its_outcome(
     actions.close_follow_up(follow_up=follow_up, actor=agent, outcome="recovered")
     follow_up.refresh_from_db()
     assert follow_up.outcome == "recovered" and follow_up.closed_by == agent
+    with pytest.raises(ValidationError):  # closed once: the outcome is not overwritten later
+        actions.close_follow_up(follow_up=follow_up, actor=supervisor, outcome="unreachable")
+    follow_up.refresh_from_db()
+    assert follow_up.outcome == "recovered"
     # changing the answer to a good score afterwards opens nothing new
     actions.answer_on_page(invitation=invitation, score=5)
     assert FollowUp.objects.count() == 1 and Response.objects.get().score == 5

@@ -586,6 +586,8 @@ def close_follow_up(*, follow_up: FollowUp, actor: User, outcome: str) -> Follow
         raise ValidationError(_("Choose how the follow-up ended."))
     with transaction.atomic():
         locked = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+        if locked.closed_at is not None:
+            raise ValidationError(_("This follow-up is closed already."))
         locked.outcome, locked.closed_at, locked.closed_by = outcome, timezone.now(), actor
         locked.save(update_fields=["outcome", "closed_at", "closed_by"])
         inbox.record_event(conversation_id=locked.conversation_id, kind=Event.Kind.FOLLOW_UP_CLOSED, actor=actor,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -236,7 +236,7 @@ def filtered(queryset: QuerySet[Any], filters: Filters, time_field: str) -> Quer
 def _group_expression(group: str, time_field: str) -> Any:
     tz = timezone.get_current_timezone()
     return {
-        "team": "team_id", "agent": "agent_id", "channel": "channel_id", "category": "category",
+        "team": F("team_id"), "agent": F("agent_id"), "channel": F("channel_id"), "category": F("category"),
         "day": TruncDay(time_field, tzinfo=tz), "week": TruncWeek(time_field, tzinfo=tz),
         "month": TruncMonth(time_field, tzinfo=tz),
     }[group]
@@ -290,7 +290,7 @@ def figures(filters: Filters, group: str = "") -> list[Figures]:
         target.answered += item["answered"]
     if not group:
         return [rows.get(None) or Figures()]
-    return sorted(rows.values(), key=lambda f: (f.key is None, f.key))
+    return sorted(rows.values(), key=lambda f: (f.key in (None, ""), 0 if f.key in (None, "") else f.key))
 
 
 def period(days: int, now: datetime | None = None) -> tuple[datetime, datetime]:

@@ -10,8 +10,10 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as WithStatus
 
 from ruamchat.accounts.selectors import profile_for
 from ruamchat.api.common import caller, found, page, responses
@@ -93,9 +95,14 @@ class MetricsFilter(Schema):
     category: str = ""
 
 
+def _aware(value: datetime | None) -> datetime | None:
+    """A time given without an offset is in the organisation's time zone (as the days of ``group=day`` are)."""
+    return timezone.make_aware(value) if value is not None and timezone.is_naive(value) else value
+
+
 def _filters(values: MetricsFilter | ResponseFilter) -> selectors.Filters:
-    until = values.until or selectors.period(30)[1]
-    since = values.since or until - timedelta(days=30)
+    until = _aware(values.until) or selectors.period(30)[1]
+    since = _aware(values.since) or until - timedelta(days=30)
     if since >= until:
         raise ValidationError({"since": [_("The start must be before the end.")]})
     return selectors.Filters(since=since, until=until, team_id=values.team_id, agent_id=values.agent_id,
@@ -273,7 +280,7 @@ def list_surveys(request: HttpRequest) -> list[Survey]:
     return list(Survey.objects.prefetch_related("channels").order_by("kind", "name"))
 
 
-@router.patch("/surveys/{survey_id}", response=responses(SurveyOut, errors=(400, 403, 404)),
+@router.patch("/surveys/{int:survey_id}", response=responses(SurveyOut, errors=(400, 403, 404)),
               summary="Change a survey's texts and rules (administrators)")
 def change_survey(request: HttpRequest, survey_id: int, payload: SurveyIn) -> Survey:
     survey = found(Survey.objects.filter(pk=survey_id).first(), _("Survey not found."))
@@ -301,7 +308,8 @@ class CampaignOut(Schema):
 
     @staticmethod
     def resolve_counts(obj: Campaign) -> dict[str, int]:
-        return selectors.campaign_counts([obj.pk]).get(obj.pk, {})
+        counted = getattr(obj, "counted", None)  # the list counts all its campaigns at once
+        return counted if counted is not None else selectors.campaign_counts([obj.pk]).get(obj.pk, {})
 
 
 class CampaignIn(Schema):
@@ -321,37 +329,49 @@ class CampaignIn(Schema):
     reminder_days: int = Field(3, ge=0, le=60)
 
 
+_API_FIELDS = {"survey": "survey_id", "line_channel": "line_channel_id", "email_channel": "email_channel_id"}
+
+
 @router.get("/surveys/campaigns", response=responses(list[CampaignOut], errors=(403,)), summary="Campaigns")
 def list_campaigns(request: HttpRequest) -> list[Campaign]:
     _supervisor(request)
-    return list(Campaign.objects.order_by("-created_at")[:200])
+    campaigns = list(Campaign.objects.order_by("-created_at")[:200])
+    counts = selectors.campaign_counts([c.pk for c in campaigns])
+    for campaign in campaigns:
+        campaign.counted = counts.get(campaign.pk, {})  # type: ignore[attr-defined]
+    return campaigns
 
 
 @router.post("/surveys/campaigns", response=responses(CampaignOut, 201, errors=(400, 403)),
              summary="Create a draft campaign")
-def create_campaign(request: HttpRequest, payload: CampaignIn) -> tuple[int, Campaign]:
+def create_campaign(request: HttpRequest, payload: CampaignIn) -> WithStatus[Campaign]:
     _supervisor(request)
     survey = Survey.objects.filter(pk=payload.survey_id).first()
     if survey is None:
         raise ValidationError({"survey_id": [_("There is no such survey.")]})
     channels = {c.pk: c for c in Channel.objects.filter(pk__in=[payload.line_channel_id, payload.email_channel_id,
                                                                  *payload.segment_channel_ids])}
-    for field, wanted in (("line_channel_id", "line"), ("email_channel_id", "email")):
+    for field, wanted, message in (("line_channel_id", "line", _("Choose a LINE account.")),
+                                   ("email_channel_id", "email", _("Choose an email mailbox."))):
         value = getattr(payload, field)
         if value is not None and (value not in channels or channels[value].kind != wanted):
-            raise ValidationError({field: [_("Choose a %(kind)s channel.") % {"kind": wanted}]})
+            raise ValidationError({field: [message]})
     campaign = Campaign(
         name=payload.name, survey=survey, line_channel_id=payload.line_channel_id,
         email_channel_id=payload.email_channel_id, last_contact_after=payload.last_contact_after,
         last_contact_before=payload.last_contact_before, had_support_case=payload.had_support_case,
         attribute_name=payload.attribute_name.strip(), attribute_value=payload.attribute_value,
-        scheduled_at=payload.scheduled_at, per_minute=payload.per_minute, reminder_days=payload.reminder_days,
+        scheduled_at=_aware(payload.scheduled_at), per_minute=payload.per_minute, reminder_days=payload.reminder_days,
         created_by=caller(request))
-    actions.check_campaign(campaign)
+    try:
+        actions.check_campaign(campaign)
+    except ValidationError as exc:  # named as the model's fields: name them as this API's
+        raise ValidationError({_API_FIELDS.get(name, name): messages
+                               for name, messages in exc.message_dict.items()}) from exc
     campaign.save()
     campaign.segment_channels.set([pk for pk in payload.segment_channel_ids if pk in channels])
     campaign.segment_tags.set(Tag.objects.filter(name__in=payload.segment_tags))
-    return 201, campaign
+    return WithStatus(201, campaign)
 
 
 def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
