@@ -21,6 +21,7 @@ from ruamchat.jobs.models import Job
 from ruamchat.surveys import actions
 from ruamchat.surveys.models import Campaign, FollowUp, Invitation, Response, Survey
 from tests.surveys.conftest import answer_and_resolve, csat_on, invitation_of  # noqa: F401
+from tests.surveys.factories import answered
 
 pytestmark = pytest.mark.django_db
 
@@ -31,24 +32,6 @@ FOLLOW_UPS = "/api/v1/surveys/follow-ups"
 CAMPAIGNS = "/api/v1/surveys/campaigns"
 BANGKOK = ZoneInfo("Asia/Bangkok")
 NOT_SUPERVISOR = {"detail": "Only supervisors and administrators can see the survey results."}
-
-
-def answered(kind: str, score: int, *, at: datetime | None = None, team: Any = None, agent: Any = None,
-             channel: Any = None, comment: str = "", sentiment: str = "", topics: tuple[str, ...] = (),
-             category: str = "") -> Response:
-    """An invitation sent ten minutes before ``at`` (default: an hour ago) and its answer, as ``deliver`` and
-    ``answer_on_page`` leave them, about ``team`` / ``agent`` / ``channel``."""
-    survey = Survey.objects.get(kind=kind)
-    at = at or timezone.now() - timedelta(hours=1)
-    contact = Contact.objects.create(name=f"ลูกค้า {kind} {score}")
-    invitation = Invitation.objects.create(
-        survey=survey, kind=kind, contact=contact, token=actions.new_token(), send_at=at - timedelta(minutes=10),
-        status=Invitation.Status.SENT, sent_at=at - timedelta(minutes=10), team=team, agent=agent, channel=channel,
-        category=category)
-    return Response.objects.create(
-        invitation=invitation, survey=survey, kind=kind, score=score, comment=comment, sentiment=sentiment,
-        topics=list(topics), via=Response.Via.PAGE, contact=contact, team=team, agent=agent, channel=channel,
-        category=category, answered_at=at)
 
 
 def sent(kind: str = "nps", *, at: datetime | None = None, status: str = Invitation.Status.SENT,
@@ -64,16 +47,6 @@ def sent(kind: str = "nps", *, at: datetime | None = None, status: str = Invitat
 @pytest.fixture
 def supervisor_api(client_for: Callable[[Any], Client], supervisor: Any) -> Client:
     return client_for(supervisor)
-
-
-@pytest.fixture
-def agent_api(client_for: Callable[[Any], Client], agent: Any) -> Client:
-    return client_for(agent)
-
-
-@pytest.fixture
-def admin_api(client_for: Callable[[Any], Client], admin_user: Any) -> Client:
-    return client_for(admin_user)
 
 
 # ---------------------------------------------------------------- the numbers

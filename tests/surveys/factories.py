@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 
 from ruamchat.contacts.models import Contact, Identity
 from ruamchat.surveys.actions import new_token
-from ruamchat.surveys.models import Invitation, Survey
+from ruamchat.surveys.models import Invitation, Response, Survey
 
 
 def _default_survey(kind: str) -> Survey:
@@ -50,3 +50,21 @@ def sent_invitation(contact: Contact, kind: str = "nps", *, language: str | None
         conversation=conversation, team_id=conversation.team_id if conversation is not None else None,
         token=new_token(), language=language or (contact.language if contact.language in ("th", "en") else "th"),
         status=status, send_at=now, sent_at=now if sent else None, expires_at=now + expires_in if sent else None)
+
+
+def answered(kind: str, score: int, *, at: datetime | None = None, team: Any = None, agent: Any = None,
+             channel: Any = None, comment: str = "", sentiment: str = "", topics: tuple[str, ...] = (),
+             category: str = "") -> Response:
+    """An invitation sent ten minutes before ``at`` (default: an hour ago) and its answer, as ``deliver`` and
+    ``answer_on_page`` leave them, about ``team`` / ``agent`` / ``channel``."""
+    survey = Survey.objects.get(kind=kind)
+    at = at or timezone.now() - timedelta(hours=1)
+    contact = Contact.objects.create(name=f"ลูกค้า {kind} {score}")
+    invitation = Invitation.objects.create(
+        survey=survey, kind=kind, contact=contact, token=new_token(), send_at=at - timedelta(minutes=10),
+        status=Invitation.Status.SENT, sent_at=at - timedelta(minutes=10), team=team, agent=agent, channel=channel,
+        category=category)
+    return Response.objects.create(
+        invitation=invitation, survey=survey, kind=kind, score=score, comment=comment, sentiment=sentiment,
+        topics=list(topics), via=Response.Via.PAGE, contact=contact, team=team, agent=agent, channel=channel,
+        category=category, answered_at=at)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from ruamchat.contacts.models import Contact
 from ruamchat.surveys import actions
 from ruamchat.surveys.models import Campaign, FollowUp, Invitation, Response, Survey
 from tests.surveys.conftest import invitation_of
+from tests.surveys.factories import answered
 
 pytestmark = pytest.mark.django_db
 
@@ -57,24 +58,6 @@ def _rows(page: str, table_id: str) -> list[str]:
 def _panel(page: str) -> str:
     assert 'id="survey-panel"' in page, "no survey panel"
     return _text(page.split('id="survey-panel"', 1)[1].split("</section>", 1)[0].split(">", 1)[1])
-
-
-def answered(kind: str, score: int, *, at: datetime | None = None, team: Any = None, agent: Any = None,
-             channel: Any = None, comment: str = "", sentiment: str = "", topics: tuple[str, ...] = (),
-             category: str = "") -> Response:
-    """A sent invitation and its answer (an hour ago unless ``at``), as ``deliver`` and the survey page leave
-    them."""
-    survey = Survey.objects.get(kind=kind)
-    at = at or timezone.now() - timedelta(hours=1)
-    contact = Contact.objects.create(name=f"คุณลูกค้า {kind}{score}")
-    invitation = Invitation.objects.create(
-        survey=survey, kind=kind, contact=contact, token=actions.new_token(), send_at=at - timedelta(minutes=5),
-        status=Invitation.Status.SENT, sent_at=at - timedelta(minutes=5), team=team, agent=agent, channel=channel,
-        category=category)
-    return Response.objects.create(
-        invitation=invitation, survey=survey, kind=kind, score=score, comment=comment, sentiment=sentiment,
-        topics=list(topics), via=Response.Via.PAGE, contact=contact, team=team, agent=agent, channel=channel,
-        category=category, answered_at=at)
 
 
 @pytest.fixture
@@ -175,7 +158,7 @@ def test_comments_with_their_sentiment_and_topics(supervisor_client: Client, tea
     comments = [_text(item) for item in
                 re.findall(r"<li class=\"sentiment-[^\"]*\">(.*?)</li>", page.split('id="survey-comments"')[1], re.S)]
     assert len(comments) == 2
-    assert comments[0].startswith("CSAT 2 Negative Delivery ส่งช้ามาก กล่องบุบ คุณลูกค้า csat2 ·")
+    assert comments[0].startswith("CSAT 2 Negative Delivery ส่งช้ามาก กล่องบุบ ลูกค้า csat 2 ·")
     assert comments[0].endswith(f"· {team.name}")
     assert comments[1].startswith("NPS 10 Positive Staff Response time พนักงานตอบไวมาก")
 
