@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -184,22 +185,19 @@ class EmailConnector(BaseConnector):
     # -------------------------------------------------------------- outbound
 
     def send(self, channel: Channel, message: Message) -> SendResult:
-        box = mailbox.mailbox_of(channel)
-        if not box.smtp_host:
-            return SendResult.failed(_("This mailbox has no SMTP server to send with."), retryable=False)
-        try:
-            outgoing = outbound.build(message, box)
-            outbound.send(outgoing, box)
-        except outbound.SendError as exc:
-            return SendResult.failed(str(exc), retryable=exc.retryable)
-        return SendResult.sent(outgoing.message_id)
+        return self._mail(channel, lambda box: outbound.build(message, box))
 
     def send_notice(self, channel: Channel, notice: Notice) -> SendResult:
+        """A new mail outside any conversation (a survey campaign's invitation)."""
+        return self._mail(channel, lambda box: outbound.build_notice(notice, box))
+
+    @staticmethod
+    def _mail(channel: Channel, build: Callable[[mailbox.Mailbox], outbound.Outgoing]) -> SendResult:
         box = mailbox.mailbox_of(channel)
         if not box.smtp_host:
             return SendResult.failed(_("This mailbox has no SMTP server to send with."), retryable=False)
         try:
-            outgoing = outbound.build_notice(notice, box)
+            outgoing = build(box)
             outbound.send(outgoing, box)
         except outbound.SendError as exc:
             return SendResult.failed(str(exc), retryable=exc.retryable)
