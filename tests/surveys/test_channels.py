@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ruamchat.connectors.actions import update_channel
 from ruamchat.contacts.models import Consent
@@ -87,6 +87,11 @@ def test_line_csat_goes_as_quick_replies_and_a_tap_is_the_answer_without_reopeni
     items = question["quickReply"]["items"]
     assert [i["action"]["data"] for i in items] == [f"survey:{invitation.pk}:{n}" for n in (5, 4, 3, 2, 1)]
     assert all(i["action"]["type"] == "postback" and len(i["action"]["label"]) <= 20 for i in items)
+    # what the customer sees is the whole label, in Thai and in English (LINE cuts labels at 20 characters)
+    assert [i["action"]["label"] for i in items] == [q["label"] for q in invitation.message.metadata["quick_replies"]]
+    from ruamchat.surveys.replies import csat_label
+    with translation.override("en"):
+        assert all(len(csat_label(n)) <= 20 for n in range(1, 6))
 
     line_taps(f"survey:{invitation.pk}:2")
 

@@ -546,8 +546,7 @@ def open_follow_up(response: Response) -> FollowUp | None:
     if identity_id is None or channel_id is None:
         return None
     team = selectors.follow_up_team(survey)
-    with translation.override("th"):
-        kind_label = str(Kind(response.kind).label)
+    kind_label = str(Kind(response.kind).label)
     lines = [_("%(survey)s: %(score)s (scale %(low)s–%(high)s)") % {
         "survey": kind_label, "score": response.score, "low": survey.scale[0], "high": survey.scale[1]}]
     if response.comment:

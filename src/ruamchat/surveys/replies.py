@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import get_language, gettext_lazy, pgettext
+from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from ruamchat.connectors.base import Notice
@@ -17,12 +17,13 @@ from ruamchat.surveys.models import Invitation, Survey
 #: chat channels that show buttons (quick replies; stars in the website chat) and read typed scores
 CHAT_KINDS = frozenset({"line", "messenger", "instagram", "website"})
 
+#: the chat buttons' words: short, as LINE and Messenger cut button labels at 20 characters
 CSAT_LABELS = {
-    5: ("😍", gettext_lazy("Very satisfied")),
-    4: ("🙂", gettext_lazy("Satisfied")),
-    3: ("😐", gettext_lazy("Neutral")),
-    2: ("🙁", gettext_lazy("Dissatisfied")),
-    1: ("😠", gettext_lazy("Very dissatisfied")),
+    5: ("😍", pgettext_lazy("CSAT button", "Very happy")),
+    4: ("🙂", pgettext_lazy("CSAT button", "Happy")),
+    3: ("😐", pgettext_lazy("CSAT button", "Okay")),
+    2: ("🙁", pgettext_lazy("CSAT button", "Unhappy")),
+    1: ("😠", pgettext_lazy("CSAT button", "Very unhappy")),
 }
 
 
