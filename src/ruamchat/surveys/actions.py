@@ -91,8 +91,8 @@ def conversation_resolved(conversation: Conversation) -> None:
     now = timezone.now()
     planned: list[tuple[Survey, Trigger | None, int]] = []
     csat = selectors.csat_survey()
-    if csat is not None and csat.active:
-        planned.append((csat, None, csat.delay_minutes))
+    if csat is not None and csat.active and csat.channels.filter(pk=conversation.channel_id).exists():
+        planned.append((csat, None, csat.delay_minutes))  # (a channel CSAT is off for leaves no trace)
     team_kind = conversation.team.kind if conversation.team_id and conversation.team else ""
     triggers = (Trigger.objects.filter(active=True, survey__active=True).select_related("survey")
                 .prefetch_related("channels"))
