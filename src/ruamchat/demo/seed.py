@@ -161,8 +161,8 @@ SURVEY_HISTORY = [
 
 
 def _seed_surveys(website: Any, users: dict[str, Any]) -> None:
-    """CSAT on every channel (after the demo's own conversations), NPS seven days after a support case and CES
-    right after, and some weeks of answers so the Surveys page has something to show."""
+    """CSAT on every channel for the Service team (after the demo's own conversations), CES right after a support
+    case and NPS seven days after, and some weeks of answers so the Surveys page has something to show."""
     from ruamchat.connectors.models import Channel
     from ruamchat.contacts.actions import identify
     from ruamchat.surveys.actions import answer_on_page, new_token
@@ -170,6 +170,8 @@ def _seed_surveys(website: Any, users: dict[str, Any]) -> None:
 
     csat = Survey.objects.get(kind="csat")
     csat.channels.set(Channel.objects.all())
+    # each team by its own yardstick: CSAT for the Service team; support cases get CES at once and NPS a week later
+    csat.skip_teams.set(Team.objects.filter(kind=Team.Kind.SUPPORT))
     nps, ces = Survey.objects.get(kind="nps"), Survey.objects.get(kind="ces")
     Trigger.objects.create(survey=nps, team_kind="support", delay_minutes=7 * 24 * 60)
     Trigger.objects.create(survey=ces, team_kind="support", delay_minutes=0)
