@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ruamchat.connectors.models import Channel
 from ruamchat.contacts.models import Contact, Identity
+from ruamchat.inbox.actions import mark_failed
 from ruamchat.inbox.models import Event, Message
 from ruamchat.jobs.models import Job
 from ruamchat.surveys import actions
@@ -89,11 +90,13 @@ def test_the_response_rate_counts_delivered_invitations_of_the_period(
     answered("nps", 9)
     answered("nps", 4)
     sent("nps")  # delivered, not answered
-    # its message could not be delivered: not counted (answered or not)
+    # its message could not be delivered (inbox.actions.mark_failed marks the invitation failed): not counted
     failed = Message.objects.create(
         conversation=conversation, channel=conversation.channel, direction=Message.Direction.OUTGOING,
-        sender_type=Message.Sender.SYSTEM, status=Message.Status.FAILED, text="คุณพอใจไหมคะ")
+        sender_type=Message.Sender.SYSTEM, status=Message.Status.PENDING, text="คุณพอใจไหมคะ",
+        metadata={"survey": {"kind": "csat"}})
     sent("csat", conversation=conversation, message=failed)
+    mark_failed(message_id=failed.pk, error="refused")
     sent("nps", status=Invitation.Status.SKIPPED, skip_reason=Invitation.Skip.QUIET)
     sent("nps", status=Invitation.Status.SCHEDULED)
     sent("nps", at=timezone.now() - timedelta(days=45))  # before the period

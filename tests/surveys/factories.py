@@ -63,7 +63,7 @@ def answered(kind: str, score: int, *, at: datetime | None = None, team: Any = N
     invitation = Invitation.objects.create(
         survey=survey, kind=kind, contact=contact, token=new_token(), send_at=at - timedelta(minutes=10),
         status=Invitation.Status.SENT, sent_at=at - timedelta(minutes=10), team=team, agent=agent, channel=channel,
-        category=category)
+        category=category, answered_at=at)
     return Response.objects.create(
         invitation=invitation, survey=survey, kind=kind, score=score, comment=comment, sentiment=sentiment,
         topics=list(topics), via=Response.Via.PAGE, contact=contact, team=team, agent=agent, channel=channel,

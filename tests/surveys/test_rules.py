@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ruamchat.contacts.actions import record_consent
+from ruamchat.contacts.models import Contact
 from ruamchat.inbox.actions import change_status, send_reply, tag
 from ruamchat.inbox.models import Conversation, Event
 from ruamchat.jobs.models import Job
@@ -232,3 +233,43 @@ def test_the_customers_next_message_goes_to_the_follow_up_when_it_is_open(
 
     message = visitor_says("ค่ะ ยังรอของอยู่เลย")
     assert message.conversation_id == follow_up.conversation_id
+
+
+def test_an_invitation_whose_message_failed_is_not_delivered(
+    website: Any, conversation: Any, agent: Any, csat_on: Callable[..., Any],
+    answer_and_resolve: Callable[..., Any],
+) -> None:
+    from ruamchat.inbox.actions import mark_failed
+    from ruamchat.surveys import selectors
+
+    csat_on(website)
+    answer_and_resolve(conversation, agent)
+    invitation = invitation_of(conversation)
+    Message = type(invitation.message)
+    Message.objects.filter(pk=invitation.message_id).update(status="pending")
+    mark_failed(message_id=invitation.message_id, error="the provider refused it")
+
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.error) == ("failed", "the provider refused it")
+    figures = selectors.figures(selectors.Filters(*selectors.period(1)))[0]
+    assert figures.delivered == 0
+
+
+def test_the_totals_are_the_sum_of_the_groups(team: Any, support_team: Any, agent: Any) -> None:
+    from ruamchat.surveys import selectors
+    from tests.surveys.factories import answered, sent_invitation
+
+    for score in (5, 4, 2):
+        answered("csat", score, team=team, agent=agent)
+    for score in (10, 6, 8, 9):
+        answered("nps", score, team=support_team)
+    answered("ces", 6)
+    sent_invitation(Contact.objects.create(name="ไม่ตอบ"), "csat")
+    filters = selectors.Filters(*selectors.period(7))
+    for group in ("team", "agent", "channel", "category", "day"):
+        rows = selectors.figures(filters, group)
+        summed, direct = selectors.total_of(rows), selectors.figures(filters)[0]
+        assert (summed.csat, summed.nps, summed.ces, summed.delivered, summed.answered) == (
+            direct.csat, direct.nps, direct.ces, direct.delivered, direct.answered), group
+    assert direct.csat.percent == pytest.approx(200 / 3) and direct.nps.score == 25.0
+    assert (direct.delivered, direct.answered) == (9, 8)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ruamchat.contacts.models import Contact
 from ruamchat.surveys import actions
-from ruamchat.surveys.models import Campaign, FollowUp, Invitation, Response, Survey
+from ruamchat.surveys.models import Campaign, FollowUp, Invitation, Survey
 from tests.surveys.conftest import invitation_of
 from tests.surveys.factories import answered
 
@@ -194,8 +194,7 @@ def test_campaigns_with_their_counts(supervisor_client: Client, admin_user: Any)
     invitation("skipped", "quiet")
     invitation("skipped", "inactive")
     invitation("scheduled")
-    Response.objects.create(invitation=answered_one, survey=nps, kind="nps", score=9, via="page",
-                            contact=answered_one.contact, answered_at=timezone.now())
+    actions.answer_on_page(invitation=answered_one, score=9)
 
     page = supervisor_client.get(OVERVIEW).content.decode()
     rows = _rows(page, "campaign-list")

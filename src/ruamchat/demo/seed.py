@@ -189,6 +189,7 @@ def _seed_surveys(website: Any, users: dict[str, Any]) -> None:
             team=teams["support" if kind != "csat" else "service"])
         answer_on_page(invitation=invitation, score=score, comment=comment or None)
         Response.objects.filter(invitation=invitation).update(answered_at=when + timedelta(minutes=20))
+        Invitation.objects.filter(pk=invitation.pk).update(answered_at=when + timedelta(minutes=20))
         FollowUp.objects.filter(response__invitation=invitation).update(created_at=when + timedelta(minutes=20))
     for n in range(6):  # invitations nobody answered (the response rate)
         identity = identify(channel=website, external_id=f"demo-survey-quiet-{n:02d}-aaaaaaaaaaaa")

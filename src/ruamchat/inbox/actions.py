@@ -436,6 +436,7 @@ def mark_failed(*, message_id: int, error: str) -> None:
         message.error = (error or _("Unknown error"))[:2000]
         message.save(update_fields=["status", "error"])
         _event(message.conversation, Event.Kind.SEND_FAILED, None, message_id=message.pk, error=message.error)
+        _survey_not_delivered(message)
         _publish_status(message)
 
 
@@ -538,6 +539,13 @@ def record_event(*, conversation_id: int, kind: str, actor: User | None = None, 
 
 
 # ---------------------------------------------------------------- surveys
+
+
+def _survey_not_delivered(message: Message) -> None:
+    if message.sender_type == Message.Sender.SYSTEM and "survey" in (message.metadata or {}):
+        from ruamchat.surveys.actions import message_failed
+
+        message_failed(message_id=message.pk, error=message.error)
 
 
 def _resolved(conversation: Conversation) -> None:
@@ -984,6 +992,7 @@ def record_delivery_failure(*, channel: Channel, provider_message_id: str, reaso
         message.save(update_fields=["status", "error"])
         _event(message.conversation, Event.Kind.SEND_FAILED, None, message_id=message.pk, error=message.error,
                after_sending=True)
+        _survey_not_delivered(message)
         _publish_status(message)
     return True
 

@@ -119,6 +119,11 @@ def conversation_resolved(conversation: Conversation) -> None:
         queue.enqueue("surveys.deliver", run_after=send_at, invitation_id=invitation.pk)
 
 
+def message_failed(*, message_id: int, error: str) -> None:
+    """The message carrying an invitation could not be delivered: the invitation was not delivered either."""
+    Invitation.objects.filter(message_id=message_id, status=Sent.SENT).update(status=Sent.FAILED, error=error[:500])
+
+
 def person_replied(conversation: Conversation) -> None:
     """A person answered the customer: the first contact of an open follow-up in this conversation."""
     FollowUp.objects.filter(conversation=conversation, first_contact_at__isnull=True,
@@ -425,6 +430,9 @@ def _record(invitation: Invitation, *, score: int | None, comment: str | None, v
         language=invitation.language)
     if score is not None:
         response.score = score
+    if existing is None:
+        invitation.answered_at = response.answered_at  # counted by the response rate without a join
+        invitation.save(update_fields=["answered_at"])
     response.via = via
     if comment is not None:
         comment = comment.strip()[:MAX_COMMENT]

@@ -209,6 +209,8 @@ class Invitation(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
+    #: when the first answer came (the response rate counts these without reading the answers)
+    answered_at = models.DateTimeField(null=True, blank=True)
     #: the message that carried it, when it went into the conversation (its delivery status is the invitation's)
     message = models.ForeignKey("inbox.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     #: in a chat: what the customer's next message answers ("score", "comment", or "")
@@ -235,6 +237,7 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["contact", "kind", "sent_at"], name="invitation_quiet"),
             models.Index(fields=["kind", "sent_at"], name="invitation_sent"),
+            models.Index(fields=["status", "sent_at"], name="invitation_delivered"),
         ]
 
     def __str__(self) -> str:

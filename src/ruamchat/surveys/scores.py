@@ -29,6 +29,9 @@ class Csat:
     def percent(self) -> float | None:
         return _percent(self.satisfied, self.answers)
 
+    def __add__(self, other: Csat) -> Csat:
+        return Csat(self.answers + other.answers, self.satisfied + other.satisfied)
+
 
 @dataclass(frozen=True)
 class Nps:
@@ -36,6 +39,10 @@ class Nps:
     promoters: int  # 9–10
     passives: int  # 7–8
     detractors: int  # 0–6
+
+    def __add__(self, other: Nps) -> Nps:
+        return Nps(self.answers + other.answers, self.promoters + other.promoters, self.passives + other.passives,
+                   self.detractors + other.detractors)
 
     @property
     def score(self) -> float | None:
@@ -59,6 +66,9 @@ class Ces:
     answers: int
     total: int  # the sum of the scores
     easy: int  # 5 or more
+
+    def __add__(self, other: Ces) -> Ces:
+        return Ces(self.answers + other.answers, self.total + other.total, self.easy + other.easy)
 
     @property
     def mean(self) -> float | None:

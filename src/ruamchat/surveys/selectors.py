@@ -179,7 +179,8 @@ def campaign_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
     """Per campaign: invitations by status and skip reason, and answers."""
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     rows = (Invitation.objects.filter(campaign_id__in=campaign_ids)
-            .values("campaign_id", "status", "skip_reason").annotate(n=Count("pk"), answered=Count("response")))
+            .values("campaign_id", "status", "skip_reason")
+            .annotate(n=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False))).order_by())
     for row in rows:
         bucket = counts[row["campaign_id"]]
         bucket["total"] += row["n"]
@@ -208,6 +209,17 @@ class Figures:
     @property
     def response_rate(self) -> float | None:
         return scores.response_rate(self.answered, self.delivered)
+
+
+def total_of(rows: list[Figures]) -> Figures:
+    """The figures of everything from those of its groups (every answer and invitation is in exactly one group,
+    "none" included): the page shows both without a second pass over the data."""
+    total = Figures()
+    for row in rows:
+        total.csat, total.nps, total.ces = total.csat + row.csat, total.nps + row.nps, total.ces + row.ces
+        total.delivered += row.delivered
+        total.answered += row.answered
+    return total
 
 
 @dataclass(frozen=True)
@@ -277,13 +289,14 @@ def figures(filters: Filters, group: str = "") -> list[Figures]:
             target.nps = scores.nps(expanded)
         elif kind == Kind.CES:
             target.ces = scores.ces(expanded)
-    delivered = (filtered(Invitation.objects.filter(status=Invitation.Status.SENT), filters, "sent_at")
-                 .exclude(message__status=Message.Status.FAILED))
+    # an invitation whose message failed is FAILED (actions.message_failed): only SENT ones were delivered
+    delivered = filtered(Invitation.objects.filter(status=Invitation.Status.SENT), filters, "sent_at")
+    answered = Count("pk", filter=Q(answered_at__isnull=False))
     if group:
         delivered = delivered.annotate(g=_group_expression(group, "sent_at"))
-        counted = delivered.values("g").annotate(n=Count("pk"), answered=Count("response")).order_by()
+        counted = delivered.values("g").annotate(n=Count("pk"), answered=answered).order_by()
     else:
-        counted = delivered.values("status").annotate(n=Count("pk"), answered=Count("response")).order_by()
+        counted = delivered.values("status").annotate(n=Count("pk"), answered=answered).order_by()
     for item in counted:
         target = row(_group_key(item["g"]) if group else None)
         target.delivered += item["n"]

@@ -72,7 +72,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     topic_names = {t.key: t.name(request.LANGUAGE_CODE) for t in selectors.topics()}
     return render(request, "surveys/overview.html", {
         "days": days, "periods": PERIODS, "group": group, "groups": GROUP_LABELS, "sentiment": sentiment,
-        "total": selectors.figures(filters)[0], "rows": rows,
+        "total": selectors.total_of(rows), "rows": rows,
         "comments": selectors.comments(filters, sentiment=sentiment, limit=30), "topic_names": topic_names,
         "follow_ups": selectors.follow_ups(limit=20), "follow_up_figures": selectors.follow_up_figures(since, until),
         "outcomes": dict(FollowUp.Outcome.choices), "sentiments": Response.Sentiment.choices,
