@@ -51,11 +51,9 @@ def invitation_of(conversation: Any, kind: str = "csat") -> Any:
 def default_surveys(db: None) -> None:
     """The surveys every installation starts with (its data migration), made again when an earlier test with a
     real database (a live server's) has emptied the tables: request it before ``csat_on`` in such tests."""
-    import importlib
+    from tests.surveys.factories import restore_default_surveys
 
-    from django.apps import apps
-
-    importlib.import_module("ruamchat.surveys.migrations.0002_default_surveys").create(apps, None)
+    restore_default_surveys()
 
 
 @pytest.fixture(autouse=True)

@@ -12,14 +12,18 @@ from ruamchat.surveys.actions import new_token
 from ruamchat.surveys.models import Invitation, Response, Survey
 
 
-def _default_survey(kind: str) -> Survey:
-    """The survey of data migration 0002, made again when a transactional test before this one (a browser test:
-    the database is emptied after each) removed it."""
+def restore_default_surveys() -> None:
+    """The surveys of data migration 0002, made again when a test with a real database before this one (a
+    browser test: the database is emptied after each) removed them. Does nothing when they are there."""
     from importlib import import_module
 
     from django.apps import apps
 
     import_module("ruamchat.surveys.migrations.0002_default_surveys").create(apps, None)
+
+
+def _default_survey(kind: str) -> Survey:
+    restore_default_surveys()
     return Survey.objects.get(kind=kind)
 
 
