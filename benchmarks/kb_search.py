@@ -46,10 +46,14 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
+
+try:
+    from benchmarks.common import machine
+except ImportError:  # run as a script from benchmarks/
+    from common import machine  # type: ignore[no-redef]
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("RUAMCHAT_TEST_POSTGRES_URL", "postgres://ruamchat@127.0.0.1:55432/ruamchat")
@@ -551,17 +555,6 @@ def unmatched_thai(used: Sequence[str], rng: random.Random, wanted: int = 40) ->
 
 
 # -- the table --------------------------------------------------------------------------------------------
-
-def machine() -> str:
-    model = ""
-    with suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}) {model}; load average {load} at the end"
-
 
 def drop_postgres() -> None:
     import psycopg

@@ -45,6 +45,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+try:
+    from benchmarks.common import machine
+except ImportError:  # run as a script from benchmarks/
+    from common import machine  # type: ignore[no-redef]
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_PG_ADMIN_URL = "postgres://ruamchat@127.0.0.1:55432/ruamchat"
@@ -542,17 +547,6 @@ def run_one(target: Target, opts: argparse.Namespace) -> dict[str, Any]:
 
 
 # ====================================================================== the table
-
-
-def machine() -> str:
-    model = ""
-    with suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}) {model}; load average {load} at the end"
 
 
 def cpu_note(r: dict[str, Any]) -> str:

@@ -101,7 +101,8 @@ def main() -> None:
             phone.locator(".rc-quick-button", has_text="ไม่").first.click()
             phone.wait_for_function("document.querySelectorAll('.rc-msg').length >= 4", timeout=60_000)
             page.goto(f"{base}/inbox/?queue=all")
-            page.locator("#queue-list .queue-row", has_text=re.compile("ส่งคำถามต่อ|นอกเวลาทำการ")).first.locator("a.queue-link").click()
+            handed = page.locator("#queue-list .queue-row", has_text=re.compile("ส่งคำถามต่อ|นอกเวลาทำการ")).first
+            handed.locator("a.queue-link").click()
             page.wait_for_selector("#bot-panel")
             page.screenshot(path=str(OUT / "bot-handoff.png"))
 

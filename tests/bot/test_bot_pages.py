@@ -3,7 +3,6 @@ the nav link, the "With the bot" queue filter, and the administrators' settings 
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +12,7 @@ from django.test import Client
 
 from ruamchat.bot.models import BotConversation, BotSettings
 from ruamchat.inbox.models import Conversation
+from tests.pages import element_text, login, text_of
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the bot searches the knowledge base
 
@@ -46,23 +46,6 @@ def agent_client(client: Client, agent: Any) -> Client:
     return client
 
 
-def _login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _text(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
-
-
-def _element(page: str, element_id: str) -> str:
-    """The text of the element with ``element_id`` (a leaf-ish element: up to its first closing tag of that name)."""
-    match = re.search(rf'<(\w+)[^>]*\bid="{element_id}"[^>]*>(.*?)</\1>', page, re.S)
-    assert match, f"#{element_id} not on the page"
-    return _text(match.group(2))
-
-
 def _queue_ids(page: str) -> set[int]:
     listing = page.split('id="queue-list"', 1)[1]
     return {int(pk) for pk in re.findall(r'<li class="queue-row[^"]*" data-conversation-id="(\d+)"', listing)}
@@ -75,10 +58,10 @@ def test_the_side_panel_pauses_the_bot_while_it_answers_and_resumes_it_after(
         agent_client: Client, answered: Conversation) -> None:
     url = f"/inbox/c/{answered.pk}/"
     page = agent_client.get(url).content.decode()
-    assert _element(page, "bot-heading") == "Chatbot"
-    assert _element(page, "bot-state") == "Answering"
-    assert TITLE in _text(page.split('id="bot-panel"')[1].split("</section>")[0])  # the article it offered
-    assert _element(page, "bot-pause") == "Pause the bot"
+    assert element_text(page, "bot-heading") == "Chatbot"
+    assert element_text(page, "bot-state") == "Answering"
+    assert TITLE in text_of(page.split('id="bot-panel"')[1].split("</section>")[0])  # the article it offered
+    assert element_text(page, "bot-pause") == "Pause the bot"
     assert 'id="bot-resume"' not in page
 
     response = agent_client.post(f"/bot/conversations/{answered.pk}/pause")
@@ -89,8 +72,8 @@ def test_the_side_panel_pauses_the_bot_while_it_answers_and_resumes_it_after(
     assert answered.status == "open"  # the team has it now
     page = agent_client.get(url).content.decode()
     assert "The chatbot is paused for this conversation." in page
-    assert _element(page, "bot-state") == "Paused by an agent."
-    assert _element(page, "bot-resume") == "Resume the bot"
+    assert element_text(page, "bot-state") == "Paused by an agent."
+    assert element_text(page, "bot-resume") == "Resume the bot"
     assert 'id="bot-pause"' not in page
 
     response = agent_client.post(f"/bot/conversations/{answered.pk}/resume")
@@ -100,7 +83,7 @@ def test_the_side_panel_pauses_the_bot_while_it_answers_and_resumes_it_after(
     assert answered.status == "bot" and not state.paused and state.state == "active"
     page = agent_client.get(url).content.decode()
     assert "The chatbot answers this conversation again." in page
-    assert _element(page, "bot-pause") == "Pause the bot"
+    assert element_text(page, "bot-pause") == "Pause the bot"
 
 
 def test_resuming_on_a_channel_without_the_bot_says_why(agent_client: Client, conversation: Conversation) -> None:
@@ -114,7 +97,7 @@ def test_resuming_on_a_channel_without_the_bot_says_why(agent_client: Client, co
 
 def test_an_agent_of_another_team_cannot_pause_the_bot(
         make_agent: Callable[..., Any], support_team: Any, answered: Conversation) -> None:
-    outsider = _login(make_agent(teams=[support_team], username="outsider"))
+    outsider = login(make_agent(teams=[support_team], username="outsider"))
     assert outsider.post(f"/bot/conversations/{answered.pk}/pause").status_code == 404
     assert outsider.post(f"/bot/conversations/{answered.pk}/resume").status_code == 404
     answered.refresh_from_db()
@@ -132,7 +115,7 @@ def test_pausing_needs_a_post(agent_client: Client, answered: Conversation) -> N
 def _row(page: str, channel_id: int) -> list[str]:
     match = re.search(rf'<tr data-channel="{channel_id}">(.*?)</tr>', page, re.S)
     assert match, f"no row for channel {channel_id}"
-    return [_text(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", match.group(1), re.S)]
+    return [text_of(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", match.group(1), re.S)]
 
 
 def test_the_overview_shows_a_supervisor_the_bots_numbers_per_channel(
@@ -146,7 +129,7 @@ def test_the_overview_shows_a_supervisor_the_bots_numbers_per_channel(
     answered.refresh_from_db()
     assert answered.status == "resolved"
 
-    response = _login(supervisor).get("/bot/")
+    response = login(supervisor).get("/bot/")
     assert response.status_code == 200
     page = response.content.decode()
     # channel, bot, conversations, resolved by the bot, handed to a person, "did this help?" yes, reasons
@@ -162,7 +145,7 @@ def test_the_overview_is_refused_to_a_plain_agent(agent_client: Client) -> None:
 
 def test_the_chatbot_link_is_in_the_nav_for_supervisors_only(agent_client: Client, supervisor: Any) -> None:
     nav = re.compile(r'<a href="/bot/"[^>]*>Chatbot</a>')
-    assert nav.search(_login(supervisor).get("/inbox/").content.decode())
+    assert nav.search(login(supervisor).get("/inbox/").content.decode())
     assert not nav.search(agent_client.get("/inbox/").content.decode())
     assert 'href="/bot/"' not in agent_client.get("/inbox/").content.decode()
 

@@ -4,7 +4,6 @@ panel (a survey's answer or why it was not sent; a follow-up's answer and its ou
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,6 +16,7 @@ from django.utils import timezone
 from ruamchat.contacts.models import Contact
 from ruamchat.surveys import actions
 from ruamchat.surveys.models import Campaign, FollowUp, Invitation, Survey
+from tests.pages import element_text, login, text_of
 from tests.surveys.conftest import invitation_of
 from tests.surveys.factories import answered
 
@@ -26,48 +26,31 @@ OVERVIEW = "/surveys/"
 UNHAPPY = "รอนานมาก ไม่มีใครตอบเลย"
 
 
-def _login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)  # language "en" (make_agent's default): the pages speak English
-    return client
-
-
-def _text(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
-
-
-def _element(page: str, element_id: str) -> str:
-    """The text of the element with ``element_id`` (up to its first closing tag of that name)."""
-    match = re.search(rf'<(\w+)[^>]*\bid="{element_id}"[^>]*>(.*?)</\1>', page, re.S)
-    assert match, f"#{element_id} not on the page"
-    return _text(match.group(2))
-
-
 def _metric(page: str, name: str) -> str:
     match = re.search(rf'<span class="stat-value" data-metric="{name}">(.*?)</span>\s*<span class="muted">(.*?)</span>',
                       page, re.S)
     assert match, f"{name} not on the page"
-    return f"{_text(match.group(1))} | {_text(match.group(2))}"
+    return f"{text_of(match.group(1))} | {text_of(match.group(2))}"
 
 
 def _rows(page: str, table_id: str) -> list[str]:
     body = page.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
-    return [_text(row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+    return [text_of(row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
 
 
 def _panel(page: str) -> str:
     assert 'id="survey-panel"' in page, "no survey panel"
-    return _text(page.split('id="survey-panel"', 1)[1].split("</section>", 1)[0].split(">", 1)[1])
+    return text_of(page.split('id="survey-panel"', 1)[1].split("</section>", 1)[0].split(">", 1)[1])
 
 
 @pytest.fixture
 def supervisor_client(supervisor: Any) -> Client:
-    return _login(supervisor)
+    return login(supervisor)
 
 
 @pytest.fixture
 def agent_client(agent: Any) -> Client:
-    return _login(agent)
+    return login(agent)
 
 
 @pytest.fixture
@@ -155,7 +138,7 @@ def test_comments_with_their_sentiment_and_topics(supervisor_client: Client, tea
     answered("ces", 6)  # no comment: not listed
 
     page = supervisor_client.get(OVERVIEW).content.decode()
-    comments = [_text(item) for item in
+    comments = [text_of(item) for item in
                 re.findall(r"<li class=\"sentiment-[^\"]*\">(.*?)</li>", page.split('id="survey-comments"')[1], re.S)]
     assert len(comments) == 2
     assert comments[0].startswith("CSAT 2 Negative Delivery ส่งช้ามาก กล่องบุบ ลูกค้า csat 2 ·")
@@ -173,7 +156,7 @@ def test_the_overview_lists_the_follow_ups(supervisor_client: Client, follow_up:
     assert row.startswith(f"#{follow_up.conversation_id} (about #{conversation.pk}) CSAT 1 “{UNHAPPY}”")
     assert row.endswith("Waiting –")
     assert f'href="/inbox/c/{follow_up.conversation_id}/"' in page
-    assert "1 opened in the period · 0 contacted · 0 closed" in _text(page)
+    assert "1 opened in the period · 0 contacted · 0 closed" in text_of(page)
 
 
 def test_campaigns_with_their_counts(supervisor_client: Client, admin_user: Any) -> None:
@@ -205,7 +188,7 @@ def test_campaigns_with_their_counts(supervisor_client: Client, admin_user: Any)
     assert f'action="/surveys/campaigns/{campaign.pk}/cancel"' in page
     assert "/django-admin/surveys/campaign/" not in page  # editing is for administrators
 
-    as_admin = _login(admin_user).get(OVERVIEW).content.decode()
+    as_admin = login(admin_user).get(OVERVIEW).content.decode()
     assert f'href="/django-admin/surveys/campaign/{campaign.pk}/change/"' in as_admin
 
 
@@ -241,7 +224,7 @@ def test_the_nav_link_is_for_supervisors(agent_client: Client, supervisor_client
                                          admin_user: Any) -> None:
     link = '<a href="/surveys/"'
     assert link in supervisor_client.get("/inbox/").content.decode()
-    assert link in _login(admin_user).get("/inbox/").content.decode()
+    assert link in login(admin_user).get("/inbox/").content.decode()
     assert link not in agent_client.get("/inbox/").content.decode()
     assert '<a href="/surveys/" aria-current="page">Surveys</a>' in supervisor_client.get(OVERVIEW).content.decode()
 
@@ -265,7 +248,7 @@ def test_the_follow_up_panel_closes_the_loop(agent_client: Client, follow_up: Fo
     assert closed.redirect_chain == [(url, 302)]
     page = closed.content.decode()
     assert "The follow-up is closed." in page
-    assert _element(page, "follow-up-outcome") == "Outcome: Problem solved, customer satisfied"
+    assert element_text(page, "follow-up-outcome") == "Outcome: Problem solved, customer satisfied"
     assert 'id="follow-up-close"' not in page
     follow_up.refresh_from_db()
     assert (follow_up.outcome, follow_up.closed_at is not None) == ("recovered", True)
@@ -281,7 +264,7 @@ def test_a_bad_outcome_is_refused_with_a_message(agent_client: Client, follow_up
 
 def test_an_agent_of_another_team_cannot_close_it(make_agent: Callable[..., Any], support_team: Any,
                                                   follow_up: FollowUp) -> None:
-    outsider = _login(make_agent(teams=[support_team], username="outsider"))
+    outsider = login(make_agent(teams=[support_team], username="outsider"))
     assert outsider.post(f"/surveys/follow-ups/{follow_up.pk}/close", {"outcome": "recovered"}).status_code == 404
     follow_up.refresh_from_db()
     assert follow_up.closed_at is None
@@ -305,7 +288,7 @@ def test_the_first_reply_in_the_follow_up_is_its_first_contact(
     (row,) = _rows(page, "follow-up-list")
     assert row.endswith("2 hours –")  # two hours from opening to the first contact
     assert "Waiting" not in row
-    assert "1 opened in the period · 1 contacted · 0 closed · median time to first contact 2.0 h" in _text(page)
+    assert "1 opened in the period · 1 contacted · 0 closed · median time to first contact 2.0 h" in text_of(page)
 
 
 # ---------------------------------------------------------------- the side panel: the survey of a conversation

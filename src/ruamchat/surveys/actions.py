@@ -49,7 +49,7 @@ from ruamchat.inbox.selectors import is_group_chat, reply_window
 from ruamchat.jobs import queue
 from ruamchat.realtime import events as rt
 from ruamchat.surveys import analysis, replies, selectors
-from ruamchat.surveys.models import Campaign, FollowUp, Invitation, Response, Survey, Trigger
+from ruamchat.surveys.models import Campaign, FollowUp, Invitation, Response, Survey, Topic, Trigger
 
 logger = logging.getLogger("ruamchat.surveys")
 
@@ -343,6 +343,26 @@ def check_campaign(campaign: Campaign) -> None:
         raise ValidationError(problems)
 
 
+def save_campaign(*, campaign: Campaign, actor: User | None, segment_channel_ids: list[int] | None = None,
+                  segment_tag_ids: list[int] | None = None) -> Campaign:
+    """Create or change a campaign (supervisors, administrators); a started one can no longer change."""
+    _check_supervisor(actor)
+    if campaign.pk is not None and Campaign.objects.filter(pk=campaign.pk).exclude(
+            status=Campaign.Status.DRAFT).exists():
+        raise ValidationError(_("Only a draft campaign can be changed."))
+    campaign.attribute_name = campaign.attribute_name.strip()
+    check_campaign(campaign)
+    if campaign.created_by_id is None:
+        campaign.created_by = actor
+    with transaction.atomic():
+        campaign.save()
+        if segment_channel_ids is not None:
+            campaign.segment_channels.set(segment_channel_ids)
+        if segment_tag_ids is not None:
+            campaign.segment_tags.set(segment_tag_ids)
+    return campaign
+
+
 def start_campaign(*, campaign: Campaign, actor: User | None) -> Campaign:
     """Schedule a draft campaign: its invitations are created at its time and sent at its rate."""
     _check_supervisor(actor)
@@ -624,3 +644,15 @@ def save_survey(*, actor: User | None, survey: Survey, **values: Any) -> Survey:
     survey.full_clean()
     survey.save()
     return survey
+
+
+def save_topic(*, actor: User | None, topic: Topic) -> Topic:
+    """An administrator adds or changes a comment topic; its keywords are kept one per line, de-duplicated."""
+    from ruamchat.accounts.actions import check_admin
+    from ruamchat.surveys.topics import parse_keywords
+
+    check_admin(actor)
+    topic.keywords = "\n".join(parse_keywords(topic.keywords))
+    topic.full_clean()
+    topic.save()
+    return topic

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,14 +43,39 @@ class SurveyAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("kind",) if obj is not None else ()
 
+    def save_model(self, request: HttpRequest, obj: Survey, form: Any, change: bool) -> None:
+        actions.save_survey(actor=_actor(request), survey=obj)
+
     def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         if obj is not None and obj.kind == Survey.Kind.CSAT:
             return []  # CSAT is asked after every resolved conversation; triggers are for NPS and CES
         return super().get_inline_instances(request, obj)
 
 
+class CampaignForm(forms.ModelForm):
+    """The campaign's own checks (a CSAT survey, nothing to send from, an odd attribute name) shown on the form."""
+
+    class Meta:
+        model = Campaign
+        fields = ("name", "survey", "line_channel", "email_channel", "segment_channels", "segment_tags",
+                  "last_contact_after", "last_contact_before", "had_support_case", "attribute_name",
+                  "attribute_value", "scheduled_at", "per_minute", "reminder_days")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        draft = Campaign(survey=data.get("survey"), line_channel=data.get("line_channel"),
+                         email_channel=data.get("email_channel"), attribute_name=data.get("attribute_name") or "")
+        if draft.survey_id is not None:
+            try:
+                actions.check_campaign(draft)
+            except ValidationError as exc:
+                raise ValidationError([m for messages in exc.message_dict.values() for m in messages]) from exc
+        return data
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
     list_display = ("name", "survey", "status", "scheduled_at", "created_at")
     list_filter = ("status",)
     filter_horizontal = ("segment_channels", "segment_tags")
@@ -62,10 +88,13 @@ class CampaignAdmin(admin.ModelAdmin):
         (_("When"), {"fields": ("scheduled_at", "per_minute", "reminder_days", "started_at", "finished_at")}),
     )
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.status != Campaign.Status.DRAFT:
+            return False  # started: what was sent stays as it was (view only; Cancel is an action)
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
-        if obj.created_by_id is None:
-            obj.created_by = _actor(request)
-        super().save_model(request, obj, form, change)
+        actions.save_campaign(campaign=obj, actor=_actor(request))  # the segment's lists: saved with the form
 
     def _run(self, request: HttpRequest, queryset: QuerySet[Campaign], start: bool) -> None:
         for campaign in queryset.select_related("survey"):
@@ -95,10 +124,7 @@ class TopicAdmin(admin.ModelAdmin):
     list_filter = ("active",)
 
     def save_model(self, request: HttpRequest, obj: Topic, form: Any, change: bool) -> None:
-        from ruamchat.surveys.topics import parse_keywords
-
-        obj.keywords = "\n".join(parse_keywords(obj.keywords))
-        super().save_model(request, obj, form, change)
+        actions.save_topic(actor=_actor(request), topic=obj)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ruamchat.accounts.models import Team
 from ruamchat.connectors.base import InboundMessage
+from ruamchat.connectors.models import Channel
 from ruamchat.contacts.models import Contact, Identity
 from ruamchat.inbox.models import Conversation, Message
 from ruamchat.surveys import scores
@@ -209,6 +210,24 @@ class Figures:
     @property
     def response_rate(self) -> float | None:
         return scores.response_rate(self.answered, self.delivered)
+
+
+def group_labels(group: str, keys: list[Any]) -> dict[Any, str]:
+    """The names a group's keys are shown by: teams, agents, channels, categories; dates as they are."""
+    from django.contrib.auth.models import User
+
+    from ruamchat.triage.engine import CATEGORY_LABELS
+
+    if group == "team":
+        return {t.pk: t.name for t in Team.objects.filter(pk__in=[k for k in keys if k])}
+    if group == "agent":
+        return {u.pk: str(getattr(u, "agent", None) or u.get_username())
+                for u in User.objects.filter(pk__in=[k for k in keys if k]).select_related("agent")}
+    if group == "channel":
+        return {c.pk: c.name for c in Channel.objects.filter(pk__in=[k for k in keys if k])}
+    if group == "category":
+        return {k: str(CATEGORY_LABELS.get(str(k), k)) for k in keys if k}
+    return {k: str(k) for k in keys if k}
 
 
 def total_of(rows: list[Figures]) -> Figures:

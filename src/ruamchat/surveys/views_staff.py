@@ -13,9 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from ruamchat.accounts.models import Team
 from ruamchat.accounts.selectors import profile_for
-from ruamchat.connectors.models import Channel
 from ruamchat.inbox.selectors import can_view
 from ruamchat.inbox.views import _user, agent_required
 from ruamchat.surveys import actions, selectors
@@ -29,23 +27,6 @@ GROUP_LABELS = {"team": gettext_lazy("Team"), "agent": gettext_lazy("Agent"), "c
 def _supervisor(request: HttpRequest) -> None:
     if not profile_for(_user(request)).sees_everything:
         raise PermissionDenied(_("Only supervisors and administrators can see the survey results."))
-
-
-def _labels(group: str, keys: list[object]) -> dict[object, str]:
-    from django.contrib.auth.models import User
-
-    from ruamchat.triage.engine import CATEGORY_LABELS
-
-    if group == "team":
-        return {t.pk: t.name for t in Team.objects.filter(pk__in=[k for k in keys if k])}
-    if group == "agent":
-        return {u.pk: str(getattr(u, "agent", None) or u.get_username())
-                for u in User.objects.filter(pk__in=[k for k in keys if k]).select_related("agent")}
-    if group == "channel":
-        return {c.pk: c.name for c in Channel.objects.filter(pk__in=[k for k in keys if k])}
-    if group == "category":
-        return {k: str(CATEGORY_LABELS.get(str(k), k)) for k in keys if k}
-    return {k: str(k) for k in keys if k}
 
 
 @require_GET
@@ -64,7 +45,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     since, until = selectors.period(days)
     filters = selectors.Filters(since=since, until=until)
     rows = selectors.figures(filters, group)
-    labels = _labels(group, [row.key for row in rows])
+    labels = selectors.group_labels(group, [row.key for row in rows])
     for row in rows:
         row.label = labels.get(row.key) or _("(none)")
     campaigns = list(Campaign.objects.select_related("survey").order_by("-created_at")[:20])

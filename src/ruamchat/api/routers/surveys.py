@@ -364,13 +364,15 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> WithStatus[Cam
         scheduled_at=_aware(payload.scheduled_at), per_minute=payload.per_minute, reminder_days=payload.reminder_days,
         created_by=caller(request))
     try:
-        actions.check_campaign(campaign)
+        actions.save_campaign(
+            campaign=campaign, actor=caller(request),
+            segment_channel_ids=[pk for pk in payload.segment_channel_ids if pk in channels],
+            segment_tag_ids=list(Tag.objects.filter(name__in=payload.segment_tags).values_list("pk", flat=True)))
     except ValidationError as exc:  # named as the model's fields: name them as this API's
+        if not hasattr(exc, "error_dict"):
+            raise
         raise ValidationError({_API_FIELDS.get(name, name): messages
                                for name, messages in exc.message_dict.items()}) from exc
-    campaign.save()
-    campaign.segment_channels.set([pk for pk in payload.segment_channel_ids if pk in channels])
-    campaign.segment_tags.set(Tag.objects.filter(name__in=payload.segment_tags))
     return WithStatus(201, campaign)
 
 
