@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "ruamchat.kb",
     "ruamchat.bot",
     "ruamchat.surveys",
+    "ruamchat.reports",
     "ruamchat.jobs",
     "ruamchat.realtime",
     "ruamchat.api",

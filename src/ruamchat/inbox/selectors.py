@@ -276,18 +276,42 @@ def team_periods(conversation: Conversation,
     """Which team held the conversation when: (team id, from, until), from its creation and hand-overs, so
     metrics can attribute time to each team. The last period runs until resolution (or now)."""
     now = now or timezone.now()
+    end = conversation.resolved_at if conversation.resolved_at and not conversation.is_active else now
+    events = (Event.objects.filter(conversation=conversation, kind__in=TEAM_EVENTS)
+              .order_by("id").values_list("kind", "data", "created_at"))
+    return periods_from(conversation.created_at, list(events), end)
+
+
+#: the events that move a conversation between teams: created, a transfer, a routing rule, an SLA escalation
+TEAM_EVENTS = ("created", "transferred", "rule_applied", "escalated")
+
+
+def _moved_to(kind: str, data: dict[str, Any]) -> tuple[bool, int | None]:
+    if kind == "transferred":
+        return True, data.get("to_team_id")
+    if kind == "escalated" and isinstance(data.get("team"), dict):
+        return True, data["team"].get("new")
+    if kind == "rule_applied":
+        teams = [a.get("value") for a in data.get("actions") or [] if a.get("type") == "set_team"]
+        if teams:
+            return True, teams[-1]
+    return False, None
+
+
+def periods_from(created_at: datetime, events: list[tuple[str, dict, datetime]],
+                 end: datetime) -> list[tuple[int | None, datetime, datetime]]:
+    """``team_periods`` from already-read (kind, data, at) events in order (reports read them in bulk)."""
     periods: list[tuple[int | None, datetime, datetime]] = []
     current: int | None = None
-    since = conversation.created_at
-    for kind, data, at in (Event.objects.filter(conversation=conversation, kind__in=["created", "transferred"])
-                           .order_by("id").values_list("kind", "data", "created_at")):
+    since = created_at
+    for kind, data, at in events:
         if kind == "created":
             current, since = data.get("team_id"), at
             continue
-        if data.get("to_team_id") == current:
+        moved, team = _moved_to(kind, data)
+        if not moved or team == current:
             continue
         periods.append((current, since, at))
-        current, since = data.get("to_team_id"), at
-    end = conversation.resolved_at if conversation.resolved_at and not conversation.is_active else now
+        current, since = team, at
     periods.append((current, since, max(end, since)))
     return periods
