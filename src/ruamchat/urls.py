@@ -9,6 +9,7 @@ urlpatterns = [
     path("bot/", include("ruamchat.bot.urls")),
     path("surveys/", include("ruamchat.surveys.urls_staff")),
     path("s/", include("ruamchat.surveys.urls")),
+    path("reports/", include("ruamchat.reports.urls")),
     path("api/", include("ruamchat.api.urls")),
     path("hooks/", include("ruamchat.connectors.urls")),
     path("widget/", include("ruamchat.connectors.website.urls")),

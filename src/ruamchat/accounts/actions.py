@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from ruamchat.accounts.models import AgentProfile, ApiToken, Team
 from ruamchat.accounts.selectors import profile_for
+from ruamchat.realtime import events as rt
 
 
 def check_admin(actor: User | None) -> None:
@@ -131,13 +132,17 @@ def set_presence(*, user: User, presence: str) -> None:
     was = AgentProfile.objects.filter(pk=profile.pk).values_list("presence", flat=True).first()
     AgentProfile.objects.filter(pk=profile.pk).update(presence=presence, last_seen_at=timezone.now())
     profile.presence = presence
-    if presence == AgentProfile.Presence.ONLINE and was != presence:
+    if was == presence:
+        return  # the heartbeat: nothing changed that anyone needs to hear about
+    # to the supervisors only (the wallboard): the agents' own pages have no use for it
+    rt.publish([rt.SUPERVISORS_GROUP], "presence.changed", {"user_id": user.pk, "presence": presence})
+    if presence == AgentProfile.Presence.ONLINE:
         from ruamchat.routing.actions import schedule_distribution
 
         with transaction.atomic():
             for team_id in profile.teams.values_list("pk", flat=True):
                 schedule_distribution(team_id)  # an agent with room came online: hand out what waits
-    elif presence != AgentProfile.Presence.ONLINE and was == AgentProfile.Presence.ONLINE:
+    elif was == AgentProfile.Presence.ONLINE:
         from ruamchat.inbox.actions import release_conversations
 
         release_conversations(user_id=user.pk, reason=presence)

@@ -22,7 +22,18 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from ruamchat.api.auth import BearerTokenAuth, SessionCsrfAuth
 from ruamchat.api.docs import LocalSwagger
-from ruamchat.api.routers import bot, canned, channels, contacts, conversations, directory, kb, routing, surveys
+from ruamchat.api.routers import (
+    bot,
+    canned,
+    channels,
+    contacts,
+    conversations,
+    directory,
+    kb,
+    reports,
+    routing,
+    surveys,
+)
 
 logger = logging.getLogger("ruamchat.api")
 
@@ -56,6 +67,7 @@ api.add_router("", routing.router)
 api.add_router("", kb.router)
 api.add_router("", bot.router)
 api.add_router("", surveys.router)
+api.add_router("", reports.router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

@@ -28,6 +28,8 @@ SCHEMAS: dict[str, frozenset[str]] = {
     "sla.alert": frozenset({"conversation_id", "team_id", "assignee_id", "clock", "level", "due_at"}),
     # an unhappy survey answer opened a follow-up conversation: to the supervisors and the follow-up team
     "followup.opened": frozenset({"conversation_id", "team_id", "survey", "score", "about_id"}),
+    # an agent came online, went away or went offline: to the supervisors (the wallboard)
+    "presence.changed": frozenset({"user_id", "presence"}),
     # to the website visitor's browser: the message itself (only public ones ever go there)
     "widget.message": frozenset({"message"}),
     "widget.agents": frozenset({"online"}),

@@ -569,7 +569,7 @@ def experience(p: Period, team_id: int | None = None) -> Dashboard:
     follow_ups = surveys.follow_up_figures(p.since, p.until)
     return Dashboard("experience", str(BOARDS["experience"]), p, team_id, list(Team.objects.order_by("name")),
                      metrics, charts, extra={"comments": comments[:20], "follow_ups": follow_ups,
-                                             "sentiments": sentiments})
+                                             "sentiments": dict(sentiments.most_common())})
 
 
 def _bound(nps: scores.Nps, sign: int) -> float | None:

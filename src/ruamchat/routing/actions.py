@@ -22,6 +22,7 @@ from ruamchat.accounts.models import AgentProfile, Team
 from ruamchat.accounts.selectors import ONLINE_WITHIN, online_agents
 from ruamchat.inbox.models import Conversation, Event, Message, Tag
 from ruamchat.jobs import queue
+from ruamchat.realtime import events as rt
 from ruamchat.routing import rules
 from ruamchat.routing.models import RoutingRule
 
@@ -282,6 +283,8 @@ def sweep_presence() -> int:
     for profile_id, user_id in stale:
         if AgentProfile.objects.filter(pk=profile_id, presence=AgentProfile.Presence.ONLINE).update(
                 presence=AgentProfile.Presence.OFFLINE):
+            rt.publish([rt.SUPERVISORS_GROUP], "presence.changed",
+                       {"user_id": user_id, "presence": AgentProfile.Presence.OFFLINE})  # the wallboard
             release_conversations(user_id=user_id, reason="offline")
     return len(stale)
 

@@ -32,7 +32,7 @@ def _status_label(value: Any) -> str:
         return str(value)
 
 
-def _channel_label(kind: Any) -> str:
+def channel_label(kind: Any) -> str:
     try:
         return _(registry.get(str(kind)).label)  # "แชทบนเว็บไซต์", not "website"
     except LookupError:
@@ -75,7 +75,7 @@ def _sentence(event: Event, names: _Names) -> str:
     kind = event.kind
     if kind == Event.Kind.CREATED:
         return _("Conversation started on %(channel)s, for %(team)s") % {
-            "channel": _channel_label(data.get("channel")), "team": names.team(data.get("team_id"))}
+            "channel": channel_label(data.get("channel")), "team": names.team(data.get("team_id"))}
     if kind == Event.Kind.REOPENED:
         if event.actor_id:
             return _("%(actor)s reopened the conversation") % {"actor": actor}

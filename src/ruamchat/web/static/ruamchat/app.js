@@ -139,7 +139,9 @@
     });
   }
 
-  if (!body.classList.contains("page-inbox")) return;
+  /* Other pages that want live events (the wallboard) set data-ws-path too and listen on document for
+   * "ruamchat:event" (detail: {event, payload}) and "ruamchat:connected" (after each (re)connection). */
+  if (!body.classList.contains("page-inbox") && !body.dataset.wsPath) return;
 
   /* ------------------------------------------------------------------ queue list */
 
@@ -322,6 +324,7 @@
       }, 30000);
       // Whatever happened while we were away (or between page render and now) is fetched again.
       catchUp();
+      document.dispatchEvent(new CustomEvent("ruamchat:connected"));
     });
     socket.addEventListener("message", function (message) {
       let data;
@@ -331,10 +334,12 @@
         return;
       }
       if (!data || data.type !== "event") return;
-      if (data.event === "sla.alert") showSlaAlert(data.payload || {});
-      if (data.event === "followup.opened") showFollowUpAlert(data.payload || {});
-      scheduleListRefresh();
       const payload = data.payload || {};
+      document.dispatchEvent(new CustomEvent("ruamchat:event", { detail: { event: data.event, payload: payload } }));
+      if (data.event === "presence.changed") return; // for the wallboard: nothing in the inbox shows it
+      if (data.event === "sla.alert") showSlaAlert(payload);
+      if (data.event === "followup.opened") showFollowUpAlert(payload);
+      scheduleListRefresh();
       if (conversationId && payload.conversation_id === conversationId) {
         if (String(data.event).indexOf("message.") === 0) fetchMessages(false);
         scheduleStateRefresh();
