@@ -164,3 +164,16 @@ def test_rebuild_all_gives_the_same_numbers_as_the_catch_up(world: dict[str, Any
     ConversationFact.objects.all().delete()
     actions.rebuild_all()
     assert [_values(selectors.service(p)) for p in (P1, P2, P3)] == caught_up
+
+
+def test_the_rebuild_command_fills_empty_report_tables(world: dict[str, Any]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    DailyStat.objects.all().delete()
+    ConversationFact.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_reports", stdout=out)
+    assert out.getvalue().startswith("10 conversations")
+    assert _values(selectors.service(P1))["conversations"] == 7
