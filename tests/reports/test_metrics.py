@@ -177,3 +177,24 @@ def test_the_rebuild_command_fills_empty_report_tables(world: dict[str, Any]) ->
     call_command("rebuild_reports", stdout=out)
     assert out.getvalue().startswith("10 conversations")
     assert _values(selectors.service(P1))["conversations"] == 7
+
+
+def test_the_catch_up_follows_later_changes_and_moves_a_conversation_between_days(
+        world: dict[str, Any], visitor_says: Any, run_jobs: Any) -> None:
+    import time_machine
+
+    from ruamchat.inbox import actions as inbox
+    from tests.reports.conftest import bkk
+
+    with time_machine.travel(bkk(5, 13, 12), tick=False):
+        visitor_says("มีสีอื่นไหมคะ", visitor="visitor-late-aaaaaaaaaaaaaaaa")
+    # B (resolved 12 May) is reopened and resolved again on 2 June, long after: its final resolution moves
+    b = Conversation.objects.get(pk=world["made"]["B"].pk)
+    with time_machine.travel(bkk(6, 2, 15), tick=False):
+        inbox.change_status(conversation=b, actor=world["s1"], status="open")
+        inbox.change_status(conversation=Conversation.objects.get(pk=b.pk), actor=world["s1"], status="resolved")
+        actions.catch_up()
+    assert _values(selectors.service(P1))["conversations"] == 8
+    assert _values(selectors.support(P1, team_id=world["team"].pk))["resolved"] == 5
+    assert _values(selectors.support(P3, team_id=world["team"].pk))["resolved"] == 3
+    assert fact(world, "B").reopened_count == 2

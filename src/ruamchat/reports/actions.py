@@ -1,9 +1,9 @@
 """Keeping the report tables up to date (the only writes of this app).
 
-``catch_up`` (a periodic job, and at the start of a rebuild) reads the events and messages added since it last
-ran, recomputes the facts of the conversations they touched, and rebuilds the daily sums of every day those
-facts were or are counted on. It looks back a few minutes past its mark as well: ids are handed out before
-commit, so a transaction that committed late may hold ids below the mark; recomputing a fact is idempotent.
+``catch_up`` (a periodic job) reads the events and messages added since it last ran, recomputes the facts of the
+conversations they touched, and rebuilds the daily sums of every day those facts were or are counted on. It reads
+the last ``LOOK_BACK`` ids before its mark again: ids are handed out before commit, so a transaction that committed
+late may hold ids below the mark; recomputing a fact is idempotent.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -26,7 +26,9 @@ from ruamchat.reports.models import ConversationFact, DailyStat, ReportState
 logger = logging.getLogger("ruamchat.reports")
 
 BATCH = 2000
-LOOK_BACK = timedelta(minutes=5)
+#: how many ids before the mark are read again: a transaction that took its ids before the last run and committed
+#: after it (ids are handed out before commit) is still seen. Recomputing a fact is idempotent.
+LOOK_BACK = 1000
 FACT_FIELDS = [f.name for f in ConversationFact._meta.concrete_fields if not f.primary_key]
 
 
@@ -62,17 +64,19 @@ def _days_of(rows: Iterable[tuple[date | None, ...]]) -> set[date]:
 
 
 def catch_up() -> Result:
-    """Bring the facts and sums up to the latest events and messages (one runner at a time)."""
+    """Bring the facts and sums up to the latest events and messages (one runner at a time). The first run on an
+    installation with history rebuilds everything instead."""
+    if not ReportState.objects.exists():
+        return rebuild_all()
     with transaction.atomic():
         state = ReportState.objects.select_for_update().first() or ReportState.objects.create()
         started = timezone.now()
-        since = (state.ran_at - LOOK_BACK) if state.ran_at else None
         event_top = Event.objects.aggregate(n=Max("id"))["n"] or 0
         message_top = Message.objects.aggregate(n=Max("id"))["n"] or 0
-        recent = Q(created_at__gte=since) if since else Q(pk__in=[])
-        touched = set(Event.objects.filter(Q(id__gt=state.event_id, id__lte=event_top) | recent)
+        # ids below the mark may have committed after the last run: read the last LOOK_BACK ids again
+        touched = set(Event.objects.filter(id__gt=max(state.event_id - LOOK_BACK, 0), id__lte=event_top)
                       .values_list("conversation_id", flat=True).distinct())
-        touched |= set(Message.objects.filter(Q(id__gt=state.message_id, id__lte=message_top) | recent)
+        touched |= set(Message.objects.filter(id__gt=max(state.message_id - LOOK_BACK, 0), id__lte=message_top)
                        .values_list("conversation_id", flat=True).distinct())
         result = refresh(touched)
         state.event_id, state.message_id, state.ran_at = event_top, message_top, started
