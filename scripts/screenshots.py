@@ -121,6 +121,17 @@ def main() -> None:
                 capture_output=True, text=True).stdout.strip().splitlines()[-1]
             phone.goto(f"{base}/s/{token}/")
             phone.screenshot(path=str(OUT / "survey-nps.png"))
+
+            # reports: the Customer service dashboard over the demo's history, and the live wallboard
+            supervisor.set_viewport_size({"width": 1366, "height": 1500})
+            supervisor.goto(f"{base}/reports/service/?period=30")
+            supervisor.wait_for_function("() => Array.from(document.querySelectorAll('canvas[data-chart]'))"
+                                         ".every(c => c.chart)")
+            supervisor.screenshot(path=str(OUT / "reports.png"))
+            supervisor.set_viewport_size({"width": 1366, "height": 700})
+            supervisor.goto(f"{base}/reports/wallboard/")
+            supervisor.wait_for_selector(".wb-team")
+            supervisor.screenshot(path=str(OUT / "wallboard.png"))
             browser.close()
     finally:
         server.terminate()

@@ -26,8 +26,9 @@ def _charts_drawn(page: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("language", ["th", "en"])
-def test_every_chart_is_drawn_in_the_readers_language(language: str, live_server_url: str, chromium: Any,
-                                                      world: dict[str, Any], make_agent: Any) -> None:
+def test_every_chart_is_drawn_in_the_readers_language(language: str, world: dict[str, Any], live_server_url: str,
+                                                      chromium: Any, make_agent: Any) -> None:
+    # ``world`` first: its story travels in time and runs the jobs itself, before the live server's worker starts
     make_agent(role="supervisor", username=f"sup{language}", password=PASSWORD, language=language)
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     outside: list[str] = []
