@@ -568,7 +568,7 @@ def experience(p: Period, team_id: int | None = None) -> Dashboard:
                         [{"label": _("Comments"), "data": [n for _k, n in topics.most_common(10)]}], horizontal=True))
     follow_ups = surveys.follow_up_figures(p.since, p.until)
     return Dashboard("experience", str(BOARDS["experience"]), p, team_id, list(Team.objects.order_by("name")),
-                     metrics, charts, extra={"comments": comments[:20], "follow_ups": follow_ups,
+                     metrics, charts, extra={"comments": comments[:20], "follow_ups": follow_ups, "topic_names": topic_names,
                                              "sentiments": dict(sentiments.most_common())})
 
 
