@@ -192,4 +192,5 @@ def _row(key: tuple[str, date, int, int, int], s: _Sums) -> DailyStat:
     hists = {name: {str(k): v for k, v in s.hist[name].items()} for name in (
         "frt", "frt_business", "resolution", "resolution_business", "handle")}
     return DailyStat(grain=grain, day=day, team_id=team_id, channel_id=channel_id, agent_id=agent_id,
-                     handoffs=dict(s.handoffs), hours=s.hours if grain == "t" else [], **values, **hists)
+                     handoffs=dict(s.handoffs), hours={str(h): n for h, n in enumerate(s.hours) if n},
+                     **values, **hists)

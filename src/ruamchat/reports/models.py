@@ -84,7 +84,7 @@ class DailyStat(models.Model):
     bot_involved = models.IntegerField(default=0)
     bot_only = models.IntegerField(default=0)
     handoffs = models.JSONField(default=dict)  # reason → count
-    hours = models.JSONField(default=list)  # 24 counts by local hour created
+    hours = models.JSONField(default=dict)  # local hour created → count
     sla_first_total = models.IntegerField(default=0)
     sla_first_met = models.IntegerField(default=0)
     frt = models.JSONField(default=dict)

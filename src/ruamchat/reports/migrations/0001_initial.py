@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
                 ('bot_involved', models.IntegerField(default=0)),
                 ('bot_only', models.IntegerField(default=0)),
                 ('handoffs', models.JSONField(default=dict)),
-                ('hours', models.JSONField(default=list)),
+                ('hours', models.JSONField(default=dict)),
                 ('sla_first_total', models.IntegerField(default=0)),
                 ('sla_first_met', models.IntegerField(default=0)),
                 ('frt', models.JSONField(default=dict)),
