@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import BrowserContext, FrameLocator, expect
+from playwright.sync_api import BrowserContext, FrameLocator, Page, expect
+
+#: the password the browser tests give the agents they make
+PASSWORD = "correct-horse-battery-9"
 
 
 def visitor_writes(context: BrowserContext, base: str, channel_key: str, text: str) -> FrameLocator:
@@ -16,3 +19,14 @@ def visitor_writes(context: BrowserContext, base: str, channel_key: str, text: s
     widget.locator("#rc-input").press("Enter")
     expect(widget.locator(".rc-msg--visitor").first).to_have_attribute("data-state", "sent")
     return widget
+
+
+def sign_in(context: BrowserContext, base: str, username: str, password: str = PASSWORD) -> Page:
+    """A new page signed in as ``username`` on the login form, once the agent websocket is connected."""
+    page = context.new_page()
+    page.goto(f"{base}/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("#id_password").press("Enter")
+    expect(page.locator("#connection-status")).to_have_attribute("data-state", "online")
+    return page

@@ -10,22 +10,14 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from ruamchat.inbox.models import Conversation, Event
-from tests.e2e.steps import visitor_writes
+from tests.e2e.steps import PASSWORD, sign_in, visitor_writes
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct-horse-battery-9"
-
-
 
 def agent_page(context: BrowserContext, base: str, username: str) -> Page:
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_password").press("Enter")
+    page = sign_in(context, base, username)
     expect(page.locator("#queue-list")).to_be_visible()
-    expect(page.locator("#connection-status")).to_have_attribute("data-state", "online")
     return page
 
 

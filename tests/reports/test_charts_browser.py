@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.steps import PASSWORD, sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct-horse-battery-9"
 WEEK = "period=custom&start=2026-05-12&end=2026-05-18"
 
 
@@ -34,11 +35,7 @@ def test_every_chart_is_drawn_in_the_readers_language(language: str, world: dict
     outside: list[str] = []
     context.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server_url) else None)
     try:
-        page = context.new_page()
-        page.goto(f"{live_server_url}/login/")
-        page.locator("#id_username").fill(f"sup{language}")
-        page.locator("#id_password").fill(PASSWORD)
-        page.locator("#id_password").press("Enter")
+        page = sign_in(context, live_server_url, f"sup{language}")
         for board in ("service", "support", "channels"):
             page.goto(f"{live_server_url}/reports/{board}/?{WEEK}")
             page.wait_for_function("() => Array.from(document.querySelectorAll('canvas[data-chart]'))"

@@ -10,22 +10,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import visitor_writes
+from tests.e2e.steps import PASSWORD, sign_in, visitor_writes
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct-horse-battery-9"
-
-
-def sign_in(context: Any, base: str, username: str) -> Any:
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_password").press("Enter")
-    expect(page.locator("#connection-status")).to_have_attribute("data-state", "online")
-    return page
-
 
 def test_the_wallboard_moves_when_a_customer_writes_and_an_agent_comes_online(
     live_server_url: str, chromium: Any, website: Any, team: Any, make_agent: Any
