@@ -296,6 +296,11 @@ class Dashboard:
     updated_at: datetime | None = None
 
 
+def team_id_of(raw: str) -> int | None:
+    """The team a report is narrowed to, from a query parameter (None: every team, also for an unknown one)."""
+    return int(raw) if raw.isdigit() and Team.objects.filter(pk=int(raw)).exists() else None
+
+
 def teams_of_kind(kind: str) -> list[Team]:
     return list(Team.objects.filter(kind=kind).order_by("name"))
 

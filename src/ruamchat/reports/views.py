@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from ruamchat.accounts.models import Team
 from ruamchat.accounts.selectors import profile_for
 from ruamchat.inbox.views import _user, agent_required
 from ruamchat.reports import export, selectors
@@ -30,9 +29,7 @@ def _choice(request: HttpRequest) -> tuple[selectors.Period, int | None, str]:
         chosen = selectors.period(key, request.GET.get("start"), request.GET.get("end"))
     except selectors.PeriodError as problem:
         chosen, error = selectors.period("30"), str(problem)
-    raw = request.GET.get("team") or ""
-    team_id = int(raw) if raw.isdigit() and Team.objects.filter(pk=int(raw)).exists() else None
-    return chosen, team_id, error
+    return chosen, selectors.team_id_of(request.GET.get("team") or ""), error
 
 
 @require_GET
