@@ -63,6 +63,7 @@ def test_thai_readers_get_thai_labels_and_durations(world: dict[str, Any], make_
     html = client_for(thai).get(f"/reports/support/?{WEEK}").content.decode()
     assert "อัตราการแก้ไขปัญหา" in html or "แก้ไข" in html
     assert _metric(html, "resolution_median") == "4 ชม. 0 นาที"
+    assert "12 พ.ค. 2569 – 18 พ.ค. 2569" in html  # the Buddhist era a Thai reader expects
     charts = json.loads(re.search(r'<script id="report-charts" type="application/json">(.*?)</script>', html,
                                   re.S).group(1))
     assert any(re.search(r"[\u0E00-\u0E7F]", c["title"]) for c in charts)

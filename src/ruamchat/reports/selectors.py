@@ -28,6 +28,7 @@ from ruamchat.reports.facts import zone
 from ruamchat.reports.models import DailyStat, ReportState
 from ruamchat.surveys import scores
 from ruamchat.surveys import selectors as surveys
+from ruamchat.web.templatetags.ruamchat_ui import rc_day
 
 COUNTERS = ("created", "needed", "replied", "transferred_support", "bot_involved", "bot_only", "sla_first_total",
             "sla_first_met", "received", "resolved", "fcr", "reopened", "sla_resolution_total",
@@ -352,9 +353,7 @@ def _daily_series(p: Period, by_day: dict[Any, Sums], value: Any) -> list[float 
 
 
 def day_labels(p: Period) -> list[str]:
-    from django.utils.formats import date_format
-
-    return [date_format(d, "SHORT_DATE_FORMAT") if p.days > 1 else date_format(d) for d in p.dates()]
+    return [rc_day(d) for d in p.dates()]
 
 
 def service(p: Period, team_id: int | None = None) -> Dashboard:
@@ -616,12 +615,8 @@ def _bound(nps: scores.Nps, sign: int) -> float | None:
 
 
 def _trend_label(key: Any, group: str) -> str:
-    from django.utils.formats import date_format
-
     if isinstance(key, date):
-        if group == "month":
-            return date_format(key, "YEAR_MONTH_FORMAT")
-        return date_format(key, "SHORT_DATE_FORMAT")
+        return rc_day(key) if group != "month" else rc_day(key).split(" ", 1)[1]  # "ต.ค. 2569"
     return str(key)
 
 

@@ -3,7 +3,7 @@ priority styling, and query strings that keep the current filters."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,7 +35,7 @@ WAITING_SIZES = (
 )
 
 
-def _year(value: datetime) -> int:
+def _year(value: date) -> int:
     # Thai readers expect the Buddhist era (2568 = 2025).
     return value.year + 543 if (translation.get_language() or "").startswith("th") else value.year
 
@@ -54,6 +54,14 @@ def rc_when(value: datetime | None) -> str:
     if local.year == now.year:
         return f"{day} {clock}"
     return f"{day} {_year(local)} {clock}"
+
+
+@register.filter
+def rc_day(value: date | None) -> str:
+    """A day as a Thai reader writes it: "25 ต.ค. 2569" (Buddhist era); "25 Oct 2026" in English."""
+    if value is None:
+        return ""
+    return f"{value.day} {MONTHS_AP[value.month]} {_year(value)}"
 
 
 @register.filter
