@@ -47,7 +47,8 @@ def test_createadmin_refuses_a_weak_password() -> None:
 
 @pytest.mark.django_db
 def test_demo_data_loads_once_and_keeps_its_data() -> None:
-    from ruamchat.demo.seed import seed_demo
+    from ruamchat.demo.history import EXTERNAL_PREFIX
+    from ruamchat.demo.seed import HISTORY_CONVERSATIONS, seed_demo
     from ruamchat.inbox.models import Conversation
 
     assert seed_demo() is True
@@ -55,10 +56,14 @@ def test_demo_data_loads_once_and_keeps_its_data() -> None:
     statuses = set(Conversation.objects.values_list("status", flat=True))
     assert {"open", "pending", "snoozed", "resolved", "closed"} <= statuses
     assert Conversation.objects.filter(team__kind="support").exists()
-    line = Conversation.objects.filter(channel__kind="line")
+    # months of history for the reports, besides the hand-made conversations
+    history = Conversation.objects.filter(identity__external_id__startswith=EXTERNAL_PREFIX)
+    assert history.count() == HISTORY_CONVERSATIONS
+    made = Conversation.objects.exclude(identity__external_id__startswith=EXTERNAL_PREFIX)
+    line = made.filter(channel__kind="line")
     assert line.count() == 2  # a LINE OA whose conversations look real: Thai text, a sticker, an image
     kinds = set(line.values_list("messages__attachments__kind", flat=True))
     assert {"image", "sticker"} <= kinds
-    assert Conversation.objects.filter(channel__kind="messenger").count() == 2
+    assert made.filter(channel__kind="messenger").count() == 2
     assert seed_demo() is False
     assert Conversation.objects.count() == count

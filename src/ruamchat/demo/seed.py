@@ -1,7 +1,9 @@
 """Realistic Thai demo data, made through the same actions the product uses.
 
 Only the timestamps are moved back afterwards (a demo needs yesterday's conversations); that
-back-dating is the one write here that no action makes, and it touches demo rows only.
+back-dating is the one write here that no action makes, and it touches demo rows only. The exception
+is the reports' history (``demo.history``): three months of past conversations written in bulk, as
+the actions would have left them, before the hand-made ones.
 """
 
 from __future__ import annotations
@@ -18,12 +20,18 @@ from django.utils import timezone
 from ruamchat.accounts.actions import create_agent, create_team
 from ruamchat.accounts.models import Team
 from ruamchat.connectors.actions import create_channel
+from ruamchat.connectors.models import Channel
 from ruamchat.connectors.website.actions import identify_visitor, receive_visitor_message
+from ruamchat.demo import history
 from ruamchat.inbox import actions
 from ruamchat.inbox.models import Conversation, Event, Message
 from ruamchat.kb.actions import import_knowledge_base, save_help_center
+from ruamchat.reports.actions import rebuild_all
 
 DEMO_PASSWORD = "ruamchat-demo"  # noqa: S105 — printed on screen for the demo logins
+#: the past conversations the reports show (demo.history), written in about a second
+HISTORY_CONVERSATIONS = 800
+HISTORY_DAYS = 90
 
 AGENTS = [
     ("admin", "ผู้ดูแลระบบ", "admin", []),
@@ -102,9 +110,13 @@ def seed_demo() -> bool:
     _seed_knowledge_base(website)
     now = timezone.now()
     admin = users["admin"]
-    _seed_line(service, admin)
-    _seed_messenger(service)
-    _seed_email(support)
+    line, page, mailbox = _line_channel(service), _messenger_channel(service), _email_channel(support)
+    # three months of past conversations for the reports, written before the hand-made ones below; none left
+    # in a queue, so the inbox shows the hand-made ones on top
+    history.generate(conversations=HISTORY_CONVERSATIONS, days=HISTORY_DAYS, backlog=False)
+    _seed_line(line, admin)
+    _seed_messenger(page)
+    _seed_email(mailbox)
     for n, (visitor, name, email, minutes, lines, status, priority, team, assignee, tags) in enumerate(CONVERSATIONS):
         identify_visitor(channel=website, visitor_token=visitor, name=name, email=email)
         conversation = None
@@ -129,6 +141,7 @@ def seed_demo() -> bool:
         _backdate(conversation.pk, minutes)
     _seed_bot(website)
     _seed_surveys(website, users)
+    rebuild_all()  # the dashboards show the history at once (then the periodic catch-up keeps them current)
     return True
 
 
@@ -163,7 +176,6 @@ SURVEY_HISTORY = [
 def _seed_surveys(website: Any, users: dict[str, Any]) -> None:
     """CSAT on every channel for the Service team (after the demo's own conversations), CES right after a support
     case and NPS seven days after, and some weeks of answers so the Surveys page has something to show."""
-    from ruamchat.connectors.models import Channel
     from ruamchat.contacts.actions import identify
     from ruamchat.surveys.actions import answer_on_page, new_token
     from ruamchat.surveys.models import FollowUp, Invitation, Response, Survey, Trigger
@@ -202,7 +214,6 @@ def _seed_bot(website: Any) -> None:
     """The chatbot on the website chat and on LINE (switched on after the demo's conversations, which people
     answered): new chats are answered from the knowledge base and handed to the Service team when it cannot."""
     from ruamchat.bot.actions import save_settings
-    from ruamchat.connectors.models import Channel
 
     for channel in [website, *Channel.objects.filter(kind="line")]:
         save_settings(actor=None, channel=channel, enabled=True,
@@ -271,14 +282,17 @@ def _png(width: int = 240, height: int = 160) -> bytes:
         b"IEND", b"")
 
 
-def _seed_line(team: Team, admin: Any) -> None:
-    from ruamchat.connectors.base import InboundAttachment, InboundMessage
-
-    line = create_channel(
+def _line_channel(team: Team) -> Channel:
+    return create_channel(
         actor=None, kind="line", name="LINE @chuanshop", default_team=team,
         config={"line_channel_id": "2000000001"},
         secrets={"channel_secret": "demo-channel-secret", "access_token": "demo-access-token"},
     )
+
+
+def _seed_line(line: Channel, admin: Any) -> None:
+    from ruamchat.connectors.base import InboundAttachment, InboundMessage
+
     for n, (user_id, name, minutes, lines) in enumerate(LINE_CUSTOMERS):
         conversation = None
         for i, (kind, text) in enumerate(lines):
@@ -313,15 +327,18 @@ MESSENGER_CUSTOMERS = [
 ]
 
 
-def _seed_messenger(team: Team) -> None:
-    from ruamchat.connectors.base import InboundMessage
-
-    page = create_channel(
+def _messenger_channel(team: Team) -> Channel:
+    return create_channel(
         actor=None, kind="messenger", name="Facebook: ชวนช้อป", default_team=team,
         config={"page_id": "105000000000001", "app_id": "1111111111"},
         secrets={"page_access_token": "demo-page-token", "app_secret": "demo-app-secret",
                  "verify_token": "demo-verify-token"},
     )
+
+
+def _seed_messenger(page: Channel) -> None:
+    from ruamchat.connectors.base import InboundMessage
+
     for n, (psid, name, minutes, lines) in enumerate(MESSENGER_CUSTOMERS):
         conversation = None
         for i, text in enumerate(lines):
@@ -357,16 +374,19 @@ def _demo_mail(*, sender: str, subject: str, text: str, html: str | None, messag
     return m.as_bytes()
 
 
-def _seed_email(team: Team) -> None:
+def _email_channel(team: Team) -> Channel:
     """A mailbox without IMAP (mail is piped in); replies go to a local SMTP sink on port 1025, if one runs."""
-    from ruamchat.connectors.actions import process_inbound_event
-    from ruamchat.connectors.email.actions import ingest
-
-    mailbox = create_channel(
+    return create_channel(
         actor=None, kind="email", name="อีเมล support@chuanshop.example", default_team=team,
         config={"address": "support@chuanshop.example", "display_name": "ชวนช้อป", "smtp_host": "127.0.0.1",
                 "smtp_port": 1025, "smtp_security": "none"},
     )
+
+
+def _seed_email(mailbox: Channel) -> None:
+    from ruamchat.connectors.actions import process_inbound_event
+    from ruamchat.connectors.email.actions import ingest
+
     mails = [
         (_demo_mail(
             sender="วรรณา ทองดี <wanna@example.co.th>", subject="หม้อหุงข้าวที่ได้รับ ฝาปิดไม่สนิท",
