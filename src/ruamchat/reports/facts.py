@@ -44,14 +44,20 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(zone()).date()
 
 
+#: (below, step): a duration is rounded to ``step`` seconds in the first range it is below — about 1% or better
+BUCKETS = ((60, 1), (600, 5), (3600, 30), (6 * 3600, 60), (86400, 300))
+BEYOND = 1800
+
+
 def bucket(seconds: int) -> int:
-    """A duration rounded to what a report shows: to the second under an hour, the minute under a day, then
-    ten minutes. Percentiles read from these are exact to the precision on screen."""
-    if seconds < 3600:
-        return max(seconds, 0)
-    if seconds < 86400:
-        return round(seconds / 60) * 60
-    return round(seconds / 600) * 600
+    """A duration rounded to what a report needs (exact under a minute, then steps of about 1%: 5 s under ten
+    minutes, 30 s under an hour, a minute under six hours, five minutes under a day, half an hour beyond), so a
+    day's histogram holds tens of values, not thousands, and any period's median is still right to the minute."""
+    seconds = max(seconds, 0)
+    for below, step in BUCKETS:
+        if seconds < below:
+            return round(seconds / step) * step
+    return round(seconds / BEYOND) * BEYOND
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> int | None:

@@ -154,11 +154,12 @@ KEYED = (*HISTOGRAMS, "handoffs", "hours")
 
 
 def sums(grain: str, p: Period, *, team_ids: Iterable[int] | None = None,
-         by: str = "") -> dict[Any, Sums]:
+         by: str = "", keyed: Iterable[str] = ()) -> dict[Any, Sums]:
     """The daily rows of ``p`` added up (``by``: "" for one total under the key None, or "team", "channel",
-    "agent", "day"). The database adds them up: the counters with SUM, the JSON histograms key by key through
-    its JSON table function (json_each on SQLite, jsonb_each_text on PostgreSQL), so a year of rows never
-    crosses into Python one by one."""
+    "agent", "day"), with the JSON columns ``keyed`` (histograms, "handoffs", "hours") added up key by key: only
+    those the caller shows, since expanding them is the costly part. The database adds them up: the counters
+    with SUM, the JSON key by key through its JSON table function (json_each on SQLite, jsonb_each_text on
+    PostgreSQL), so a year of rows never crosses into Python one by one."""
     column = GROUPS[by]
     rows = DailyStat.objects.filter(grain=grain, day__gte=p.first, day__lte=p.last)
     teams = list(team_ids) if team_ids is not None else None
@@ -172,7 +173,7 @@ def sums(grain: str, p: Period, *, team_ids: Iterable[int] | None = None,
             continue  # no rows at all
         target = result[_key(row[column]) if column else None]
         target.counts.update({name: row[name] or 0 for name in COUNTERS})
-    for group, name, key, n in _keyed_sums(grain, p, teams, column):
+    for group, name, key, n in _keyed_sums(grain, p, teams, column, [k for k in KEYED if k in set(keyed)]):
         target = result[_key(group) if column else None]
         if name == "handoffs":
             target.handoffs[key] += n
@@ -187,18 +188,19 @@ def _key(value: Any) -> Any:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _keyed_sums(grain: str, p: Period, teams: list[int] | None, column: str | None) -> list[tuple[Any, str, str, int]]:
+def _keyed_sums(grain: str, p: Period, teams: list[int] | None, column: str | None,
+                names: list[str]) -> list[tuple[Any, str, str, int]]:
     table = DailyStat._meta.db_table
     each = "jsonb_each_text" if connection.vendor == "postgresql" else "json_each"
     where = "d.grain = %s AND d.day >= %s AND d.day <= %s"
     params: list[Any] = []
+    if not names or (teams is not None and not teams):
+        return []
     if teams is not None:
-        if not teams:
-            return []
         where += " AND d.team_id IN (" + ", ".join(["%s"] * len(teams)) + ")"
     group, grouped = (f"d.{column}", f"d.{column}, j.key") if column else ("NULL", "j.key")
     parts = []
-    for name in KEYED:  # names and columns are this module's constants, never input
+    for name in names:  # names and columns are this module's constants, never input
         parts.append(f"SELECT {group} AS g, '{name}' AS h, j.key AS k, SUM(CAST(j.value AS INTEGER)) AS n "  # noqa: S608
                      f"FROM {table} d, {each}(d.{name}) AS j WHERE {where} GROUP BY {grouped}")
         params += [grain, p.first, p.last, *(teams or [])]
@@ -207,8 +209,8 @@ def _keyed_sums(grain: str, p: Period, teams: list[int] | None, column: str | No
         return [(g, h, str(k), int(n)) for g, h, k, n in cursor.fetchall()]
 
 
-def total(grain: str, p: Period, team_ids: Iterable[int] | None = None) -> Sums:
-    return sums(grain, p, team_ids=team_ids).get(None) or Sums()
+def total(grain: str, p: Period, team_ids: Iterable[int] | None = None, keyed: Iterable[str] = ()) -> Sums:
+    return sums(grain, p, team_ids=team_ids, keyed=keyed).get(None) or Sums()
 
 
 # ---------------------------------------------------------------- what a dashboard shows
@@ -358,7 +360,8 @@ def day_labels(p: Period) -> list[str]:
 
 def service(p: Period, team_id: int | None = None) -> Dashboard:
     teams, ids = _team_ids(Team.Kind.SERVICE, team_id)
-    now, before = total("t", p, ids), total("t", p.previous, ids)
+    frt = ("frt", "frt_business")
+    now, before = total("t", p, ids, frt), total("t", p.previous, ids, frt)
     csat_now, csat_before = _survey_figures(p, ids), _survey_figures(p.previous, ids)
     metrics = [
         _metric("conversations", _("Conversations"), now, before, "count", "created", better=""),
@@ -372,7 +375,7 @@ def service(p: Period, team_id: int | None = None) -> Dashboard:
         _metric("to_support", _("Transferred to Support"), now, before, "count", "transferred_support",
                 better=""),
     ]
-    by_channel = sums("t", p, team_ids=ids, by="channel")
+    by_channel = sums("t", p, team_ids=ids, by="channel", keyed=("hours",))
     names = channel_names()
     hours = [f"{h:02d}" for h in range(24)]
     charts = [
@@ -383,7 +386,7 @@ def service(p: Period, team_id: int | None = None) -> Dashboard:
               [names.get(cid, "?") for cid in sorted(by_channel)],
               [{"label": _("Conversations"), "data": [by_channel[c]["created"] for c in sorted(by_channel)]}]),
     ]
-    by_day = sums("t", p, team_ids=ids, by="day")
+    by_day = sums("t", p, team_ids=ids, by="day", keyed=("frt_business",))
     if p.days > 1:
         charts.append(Chart("frt_trend", _("First response by day (business hours)"), "line", day_labels(p), [
             {"label": _("Median"), "data": _daily_series(p, by_day, lambda s: s.median("frt_business"))},
@@ -423,7 +426,8 @@ def support(p: Period, team_id: int | None = None) -> Dashboard:
     from ruamchat.triage.engine import CATEGORY_LABELS
 
     teams, ids = _team_ids(Team.Kind.SUPPORT, team_id)
-    now, before = total("t", p, ids), total("t", p.previous, ids)
+    resolution = ("resolution", "resolution_business")
+    now, before = total("t", p, ids, resolution), total("t", p.previous, ids, resolution)
     metrics = [
         _metric("received", _("Cases received"), now, before, "count", "received", better=""),
         _metric("resolved", _("Cases resolved"), now, before, "count", "resolved"),
@@ -444,7 +448,7 @@ def support(p: Period, team_id: int | None = None) -> Dashboard:
     charts = [Chart("backlog", _("Backlog now, by age and category"), "bar", [label for _k, label in ages], [
         {"label": str(CATEGORY_LABELS.get(c, c)), "data": [table[c][a] for a, _l in ages]} for c in categories],
         stacked=True)]
-    by_day = sums("t", p, team_ids=ids, by="day")
+    by_day = sums("t", p, team_ids=ids, by="day", keyed=("resolution_business",))
     if p.days > 1:
         charts.append(Chart("resolved_trend", _("Cases received and resolved by day"), "line", day_labels(p), [
             {"label": _("Received"), "data": _daily_series(p, by_day, lambda s: s["received"])},
@@ -475,9 +479,11 @@ AGENT_COLUMNS = (
 
 def agents(p: Period, team_id: int | None = None) -> Dashboard:
     teams, ids = _team_ids("", team_id)
-    per_agent = sums("a", p, team_ids=ids if team_id is not None else None, by="agent")
+    per_agent = sums("a", p, team_ids=ids if team_id is not None else None, by="agent",
+                     keyed=("frt_business", "handle", "resolution_business"))
     per_agent.pop(0, None)  # nobody: unanswered, or resolved by the system
-    before = sums("a", p.previous, team_ids=ids if team_id is not None else None, by="agent")
+    before = sums("a", p.previous, team_ids=ids if team_id is not None else None, by="agent",
+                  keyed=("frt_business", "handle"))
     csat_rows = {r.key: r for r in surveys.figures(surveys.Filters(since=p.since, until=p.until), group="agent")}
     names = agent_names(per_agent)
     rows = []
@@ -485,7 +491,7 @@ def agents(p: Period, team_id: int | None = None) -> Dashboard:
         sla_total = s["sla_first_total"] + s["sla_resolution_total"]
         figures = csat_rows.get(agent_id)
         rows.append({
-            "agent_id": agent_id, "agent": names.get(agent_id, "?"), "first_replies": sum(s.hist["frt"].values()),
+            "agent_id": agent_id, "agent": names.get(agent_id, "?"), "first_replies": s["replied"],
             "frt_median": s.median("frt_business"), "resolved": s["resolved"],
             "handle_median": s.median("handle"), "resolution_median": s.median("resolution_business"),
             "fcr": s.rate("fcr", "resolved"), "reopen_rate": s.rate("reopened", "resolved"),
@@ -530,8 +536,8 @@ def _merge(target: Sums, source: Sums) -> None:
 
 
 def channels(p: Period, team_id: int | None = None) -> Dashboard:
-    by_channel = sums("t", p, by="channel")
-    before = total("t", p.previous)
+    by_channel = sums("t", p, by="channel", keyed=("handoffs",))
+    before = total("t", p.previous, keyed=("handoffs",))
     now = Sums()
     for s in by_channel.values():
         _merge(now, s)
