@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from ruamchat.inbox.models import Conversation, Event, Message
@@ -98,7 +98,8 @@ def rebuild_all() -> Result:
                                                  unique_fields=["conversation_id"], update_fields=FACT_FIELDS)
         result.conversations += len(computed)
         last = ids[-1]
-    ConversationFact.objects.exclude(conversation_id__in=Conversation.objects.values("pk")).delete()
+    # an anti-join: NOT IN (subquery) is planned per row by PostgreSQL when a million ids exceed work_mem
+    ConversationFact.objects.filter(~Exists(Conversation.objects.filter(pk=OuterRef("conversation_id")))).delete()
     days = _days_of(ConversationFact.objects.values_list("created_day", "resolved_day", "received_day").distinct())
     DailyStat.objects.exclude(day__in=days).delete()
     result.days = days
