@@ -4,8 +4,14 @@ benchmarks/, ``import common``)."""
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from contextlib import suppress
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+#: the scripts/services PostgreSQL; each benchmark makes its own database on it
+PG_ADMIN_URL = os.environ.get("RUAMCHAT_TEST_POSTGRES_URL", "postgres://ruamchat@127.0.0.1:55432/ruamchat")
 
 
 def machine() -> str:
@@ -18,3 +24,38 @@ def machine() -> str:
                 break
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     return f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}) {model}; load average {load} at the end"
+
+
+def drop_postgres(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_django(db: str, *, database: str, prefix: str, fresh: bool = True) -> str:
+    """In a benchmark's child process: point ruamchat at a database of its own (``db`` "postgres": the database
+    ``database`` on the services' PostgreSQL, made anew unless ``fresh`` is False; else SQLite in a new data
+    dir), set Django up and migrate. Returns the data dir. Call before anything imports Django models."""
+    data_dir = tempfile.mkdtemp(prefix=f"{prefix}-")
+    os.environ.update(RUAMCHAT_DATA_DIR=data_dir, RUAMCHAT_REDIS_URL="", RUAMCHAT_DEBUG="0",
+                      RUAMCHAT_ALLOWED_HOSTS="testserver,127.0.0.1,localhost", RUAMCHAT_WORKER_IN_PROCESS="0")
+    if db == "postgres":
+        if fresh:
+            import psycopg
+
+            drop_postgres(database)
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{database}"')
+        os.environ["RUAMCHAT_DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+    else:
+        os.environ.pop("RUAMCHAT_DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ruamchat.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return data_dir

@@ -30,12 +30,11 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from benchmarks.common import machine
+    from benchmarks.common import drop_postgres, machine, start_django
 except ImportError:  # run as a script from benchmarks/
-    from common import machine  # type: ignore[no-redef]
+    from common import drop_postgres, machine, start_django  # type: ignore[no-redef]
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("RUAMCHAT_TEST_POSTGRES_URL", "postgres://ruamchat@127.0.0.1:55432/ruamchat")
 PG_DATABASE = "ruamchat_bench_reports"
 RESULT_PREFIX = "BENCH-RESULT "
 GOAL_MS = 500.0
@@ -378,27 +377,7 @@ def measure(opts: argparse.Namespace, data_dir: str) -> dict[str, Any]:
 
 
 def child(opts: argparse.Namespace) -> None:
-    data_dir = tempfile.mkdtemp(prefix="ruamchat-bench-reports-")
-    os.environ.update(RUAMCHAT_DATA_DIR=data_dir, RUAMCHAT_REDIS_URL="", RUAMCHAT_DEBUG="0",
-                      RUAMCHAT_ALLOWED_HOSTS="testserver,127.0.0.1,localhost", RUAMCHAT_WORKER_IN_PROCESS="0")
-    if opts.db == "postgres":
-        import psycopg
-
-        if not opts.reuse:
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-                admin.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-        os.environ["RUAMCHAT_DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DATABASE}"
-    else:
-        os.environ.pop("RUAMCHAT_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ruamchat.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    data_dir = start_django(opts.db, database=PG_DATABASE, prefix="ruamchat-bench-reports", fresh=not opts.reuse)
     result = measure(opts, data_dir)
     print(RESULT_PREFIX + json.dumps({**result, "data_dir": data_dir}, ensure_ascii=False, default=str), flush=True)
 
@@ -456,10 +435,7 @@ def main() -> None:
     else:
         shutil.rmtree(run["data_dir"], ignore_errors=True)
         if db == "postgres":
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+            drop_postgres(PG_DATABASE)
 
     print(f"\n{db}, {args.conversations:,} conversations over {args.days} days\n")
     print("| measure | goal | p50 ms | p95 ms | CPU ms | runs | queries | |")

@@ -28,12 +28,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,12 +40,11 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from benchmarks.common import machine
+    from benchmarks.common import drop_postgres, machine, start_django
 except ImportError:  # run as a script from benchmarks/
-    from common import machine  # type: ignore[no-redef]
+    from common import drop_postgres, machine, start_django  # type: ignore[no-redef]
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("RUAMCHAT_TEST_POSTGRES_URL", "postgres://ruamchat@127.0.0.1:55432/ruamchat")
 PG_DATABASE = "ruamchat_bench_surveys"
 RESULT_PREFIX = "BENCH-RESULT "
 BATCH = 5000
@@ -459,26 +456,7 @@ def measure(opts: argparse.Namespace, plans_path: str) -> list[dict[str, Any]]:
 
 
 def child(db: str, opts: argparse.Namespace) -> None:
-    data_dir = tempfile.mkdtemp(prefix="ruamchat-bench-surveys-")
-    os.environ.update(RUAMCHAT_DATA_DIR=data_dir, RUAMCHAT_REDIS_URL="", RUAMCHAT_DEBUG="0",
-                      RUAMCHAT_ALLOWED_HOSTS="testserver,127.0.0.1,localhost", RUAMCHAT_WORKER_IN_PROCESS="0")
-    if db == "postgres":
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-        os.environ["RUAMCHAT_DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DATABASE}"
-    else:
-        os.environ.pop("RUAMCHAT_DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ruamchat.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    data_dir = start_django(db, database=PG_DATABASE, prefix="ruamchat-bench-surveys")
     log(f"{db}: seeding {opts.responses:,} responses")
     seeded = seed(opts.responses, opts.seed)
     log(f"{db}: seeded in {seeded['seconds']:.0f} s: {seeded}")
@@ -505,13 +483,6 @@ def sanity() -> str:
 
 
 # -- the table (the parent) ---------------------------------------------------------------------------------
-
-def drop_postgres() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -550,7 +521,7 @@ def main() -> None:
         else:
             shutil.rmtree(row["data_dir"], ignore_errors=True)
             if db == "postgres":
-                drop_postgres()
+                drop_postgres(PG_DATABASE)
 
     names = list(dict.fromkeys(r["name"] for result in results for r in result["rows"]))
     by_db = [{r["name"]: r for r in result["rows"]} for result in results]

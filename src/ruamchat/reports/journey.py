@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Substr
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import Truncator
 
 from ruamchat.accounts.selectors import all_teams, profile_for
@@ -123,12 +123,6 @@ class Summary:
 class Day:
     date: date
     touchpoints: list[Touchpoint]
-
-    @property
-    def year(self) -> int:
-        """The year as the reader counts it: the Buddhist era in Thai (2568 = 2025)."""
-        thai = (translation.get_language() or "").startswith("th")
-        return self.date.year + 543 if thai else self.date.year
 
 
 @dataclass

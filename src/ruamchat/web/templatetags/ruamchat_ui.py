@@ -57,6 +57,12 @@ def rc_when(value: datetime | None) -> str:
 
 
 @register.filter
+def rc_year(value: date | None) -> str:
+    """The year as the reader counts it: the Buddhist era in Thai (2568 = 2025)."""
+    return "" if value is None else str(_year(value))
+
+
+@register.filter
 def rc_day(value: date | None) -> str:
     """A day as a Thai reader writes it: "25 ต.ค. 2569" (Buddhist era); "25 Oct 2026" in English."""
     if value is None:
