@@ -220,6 +220,19 @@ class IdentityOut(Schema):
 
 class ContactDetailOut(ContactOut):
     identities: list[IdentityOut]
+    #: the custom attributes, by key (Admin → Customer attributes)
+    attributes: dict[str, Any]
+    tags: list[str]
+
+    @staticmethod
+    def resolve_tags(obj: Any) -> list[str]:
+        return [tag.name for tag in obj.tags.all()]
+
+
+class AttributesPatch(Schema):
+    """Custom attributes to set, by key, as text (a number "1250", a date "2026-04-13", yes/no "yes"); "" clears."""
+
+    values: dict[str, str]
 
 
 class ContactPatch(Schema):

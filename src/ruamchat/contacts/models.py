@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +11,8 @@ class Contact(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    #: the phone number in E.164 (+66812345678), however it was typed: duplicates and search compare this
+    phone_key = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
     language = models.CharField(_("language"), max_length=8, blank=True)
     avatar_url = models.URLField(_("avatar"), blank=True, max_length=500)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
@@ -24,6 +27,9 @@ class Contact(models.Model):
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
+        # duplicates are found by name and email in any case (iexact: UPPER(...) = UPPER(...) on PostgreSQL)
+        indexes = [models.Index(Upper("name"), name="contact_name_upper"),
+                   models.Index(Upper("email"), name="contact_email_upper")]
 
     def __str__(self) -> str:
         return self.display_name
@@ -52,6 +58,7 @@ class Identity(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_id"], name="identity_unique_per_channel"),
         ]
+        indexes = [models.Index(Upper("display_name"), name="identity_name_upper")]
 
     def __str__(self) -> str:
         return f"{self.channel.kind}:{self.display_name or self.external_id}"

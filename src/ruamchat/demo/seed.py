@@ -141,6 +141,7 @@ def seed_demo() -> bool:
         _backdate(conversation.pk, minutes)
     _seed_bot(website)
     _seed_surveys(website, users)
+    _seed_customers(admin)
     rebuild_all()  # the dashboards show the history at once (then the periodic catch-up keeps them current)
     return True
 
@@ -208,6 +209,33 @@ def _seed_surveys(website: Any, users: dict[str, Any]) -> None:
         Invitation.objects.create(survey=csat, kind="csat", contact=identity.contact, identity=identity,
                                   channel=website, token=new_token(), status="sent", send_at=now, language="th",
                                   sent_at=now - timedelta(days=n + 1), team=teams["service"])
+
+
+# What the shop keeps about its customers (Customers → a customer's page; Admin → Customer attributes)
+ATTRIBUTES = [
+    ("member_level", "ระดับสมาชิก", "Member level", "list", "Silver\nGold\nPlatinum"),
+    ("points", "แต้มสะสม", "Points", "number", ""),
+    ("birthday", "วันเกิด", "Birthday", "date", ""),
+    ("wholesale", "ลูกค้าขายส่ง", "Wholesale customer", "boolean", ""),
+    ("shop_page", "หน้าร้านของลูกค้า", "Customer's shop page", "link", ""),
+]
+
+
+def _seed_customers(admin: Any) -> None:
+    from ruamchat.contacts.actions import add_contact_tag, add_note, set_attributes, update_contact
+    from ruamchat.contacts.models import AttributeDefinition, Identity
+    from ruamchat.orders.actions import ensure_sample_source
+
+    ensure_sample_source()
+    for position, (key, label_th, label_en, kind, choices) in enumerate(ATTRIBUTES):
+        AttributeDefinition.objects.create(key=key, label_th=label_th, label_en=label_en, kind=kind, choices=choices,
+                                           position=position)
+    piyanuch = Identity.objects.select_related("contact").get(external_id=LINE_CUSTOMERS[0][0]).contact
+    update_contact(contact=piyanuch, phone="081-555-0123")
+    set_attributes(actor=admin, contact=piyanuch, values={"member_level": "Gold", "points": "1250",
+                                                          "birthday": "1992-04-13", "wholesale": "no"})
+    add_contact_tag(actor=admin, contact=piyanuch, name="ลูกค้าประจำ")
+    add_note(actor=admin, contact=piyanuch, text="ชอบให้ติดต่อทางไลน์ ไม่สะดวกรับโทรศัพท์ช่วงเช้า")
 
 
 def _seed_bot(website: Any) -> None:
@@ -323,6 +351,10 @@ MESSENGER_CUSTOMERS = [
     ]),
     ("7045678901234567", "Suda W.", 60 * 30, [
         "ขอใบกำกับภาษีเต็มรูปแบบได้ไหมคะ ชื่อบริษัท สยามเทรดดิ้ง จำกัด",
+    ]),
+    # the LINE customer ปิยะนุช again, on Facebook: the customer page suggests merging the two
+    ("7056789012345678", "ปิยะนุช", 60 * 26, [
+        "ออเดอร์ CS-10023 ถึงไหนแล้วคะ ยังไม่ได้รับของเลย",
     ]),
 ]
 

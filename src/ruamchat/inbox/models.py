@@ -252,6 +252,8 @@ class Event(models.Model):
         SURVEY_ANSWERED = "survey_answered", _("Survey answered")
         FOLLOW_UP_OPENED = "follow_up_opened", _("Follow-up opened")
         FOLLOW_UP_CLOSED = "follow_up_closed", _("Follow-up closed")
+        CONTACT_MERGED = "contact_merged", _("Customer profiles merged")
+        CONTACT_UNMERGED = "contact_unmerged", _("Customer merge undone")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -232,9 +232,10 @@ def canned_responses_for(user: AnyUser, prefix: str = "") -> QuerySet[CannedResp
 # ---------------------------------------------------------------- for the REST API
 
 
-def visible_contacts(user: AnyUser, search: str = "") -> QuerySet[Contact]:
-    """Contacts of the conversations ``user`` can see (every contact for supervisors and admins)."""
-    qs = Contact.objects.all()
+def visible_contacts(user: AnyUser, search: str = "", *, include_merged: bool = False) -> QuerySet[Contact]:
+    """Contacts of the conversations ``user`` can see (every contact for supervisors and admins). A contact merged
+    into another is left out unless ``include_merged`` (its page sends the reader on to the one it became)."""
+    qs = Contact.objects.all() if include_merged else Contact.objects.filter(merged_into__isnull=True)
     condition = visibility_filter(user)
     if condition is not None:
         qs = qs.filter(pk__in=Conversation.objects.filter(condition).values("contact_id"))

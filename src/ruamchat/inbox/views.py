@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, trigger_client_event
@@ -269,6 +270,7 @@ def _state_context(
         names.update(agent_names({conversation.assignee_id}))
     timeline = describe(timeline_of(conversation))
     from ruamchat.bot.selectors import panel_for
+    from ruamchat.contacts.selectors import customer_panel
     from ruamchat.surveys.models import FollowUp
     from ruamchat.surveys.selectors import for_conversation
 
@@ -278,6 +280,7 @@ def _state_context(
         "surveys": for_conversation(conversation),
         "follow_up_outcomes": FollowUp.Outcome.choices,
         "contact": conversation.contact,
+        "customer": customer_panel(conversation.contact, get_language() or "th"),
         "assignee_name": names.get(conversation.assignee_id or 0, ""),
         "assignable_agents": _assignable_agents(conversation, all_agents),
         "all_agents": all_agents,

@@ -36,6 +36,7 @@ GROUPS: dict[str, str] = {
     K.STATUS_CHANGED: "resolve", K.REOPENED: "reopen",
     K.SURVEY_SENT: "survey", K.SURVEY_SKIPPED: "survey", K.SURVEY_ANSWERED: "survey",
     K.FOLLOW_UP_OPENED: "follow_up", K.FOLLOW_UP_CLOSED: "follow_up", K.SLA_BREACHED: "sla", K.ESCALATED: "sla",
+    K.CONTACT_MERGED: "merge", K.CONTACT_UNMERGED: "merge",
 }
 #: a status change is a touchpoint only when it ends the conversation (resolved / closed)
 ENDING_STATUSES = (Status.RESOLVED, Status.CLOSED)

@@ -181,6 +181,12 @@ def _sentence(event: Event, names: _Names) -> str:
     if kind in (Event.Kind.SURVEY_SENT, Event.Kind.SURVEY_SKIPPED, Event.Kind.SURVEY_ANSWERED,
                 Event.Kind.FOLLOW_UP_OPENED, Event.Kind.FOLLOW_UP_CLOSED):
         return _survey_sentence(event, actor)
+    if kind == Event.Kind.CONTACT_MERGED:
+        return _("%(actor)s merged customer #%(source)s into customer #%(target)s") % {
+            "actor": actor, "source": data.get("source_id", ""), "target": data.get("target_id", "")}
+    if kind == Event.Kind.CONTACT_UNMERGED:
+        return _("%(actor)s undid the merge of customer #%(source)s into customer #%(target)s") % {
+            "actor": actor, "source": data.get("source_id", ""), "target": data.get("target_id", "")}
     return str(event.get_kind_display())
 
 

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from ruamchat.api.common import caller, found, page, responses
-from ruamchat.api.schemas import ContactDetailOut, ContactPage, ContactPatch
-from ruamchat.contacts.actions import update_contact
+from ruamchat.api.schemas import AttributesPatch, ContactDetailOut, ContactPage, ContactPatch
+from ruamchat.contacts.actions import set_attributes, update_contact
 from ruamchat.contacts.models import Contact
 from ruamchat.inbox.selectors import get_visible_contact, visible_contacts
 
@@ -42,4 +42,12 @@ def get_one(request: HttpRequest, contact_id: int) -> Contact:
 def patch(request: HttpRequest, contact_id: int, payload: ContactPatch) -> Contact:
     contact = _contact(request, contact_id)
     update_contact(contact=contact, **payload.model_dump(exclude_unset=True, exclude_none=True))
+    return _contact(request, contact_id)
+
+
+@router.patch("/contacts/{contact_id}/attributes", response=responses(ContactDetailOut, errors=(400, 404)),
+              summary="Set a contact's custom attributes")
+def patch_attributes(request: HttpRequest, contact_id: int, payload: AttributesPatch) -> Contact:
+    contact = _contact(request, contact_id)
+    set_attributes(actor=caller(request), contact=contact, values=payload.values)
     return _contact(request, contact_id)
