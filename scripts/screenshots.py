@@ -132,6 +132,19 @@ def main() -> None:
             supervisor.goto(f"{base}/reports/wallboard/")
             supervisor.wait_for_selector(".wb-team")
             supervisor.screenshot(path=str(OUT / "wallboard.png"))
+
+            # customer 360: ปิยะนุช's page (LINE, with attributes, a note and a suggested duplicate on Facebook),
+            # and the global search for a word in the middle of a Thai sentence
+            supervisor.set_viewport_size({"width": 1366, "height": 1250})
+            supervisor.goto(f"{base}/inbox/?queue=all")
+            supervisor.locator("#queue-list .queue-row", has_text="ฝาแตก").locator("a.queue-link").click()
+            supervisor.click("#customer-profile-link")
+            supervisor.wait_for_selector("#contact-lifetime")
+            supervisor.wait_for_selector("#orders-panel .order-card:not(.order-failed)", timeout=15000)
+            supervisor.screenshot(path=str(OUT / "customer.png"))
+            supervisor.set_viewport_size({"width": 1366, "height": 800})
+            supervisor.goto(f"{base}/search/?q=" + "ฝาแตก")
+            supervisor.screenshot(path=str(OUT / "search.png"))
             browser.close()
     finally:
         server.terminate()

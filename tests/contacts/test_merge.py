@@ -25,7 +25,7 @@ def two_records(visitor_says: Any, line: Any, supervisor: Any) -> dict[str, Any]
     (with an email address, a phone number, a tag and a consent record)."""
     web_conversation = visitor_says("ขอเปลี่ยนไซส์เสื้อค่ะ", visitor="visitor-malee-aaaaaaaaaaaaaa").conversation
     web = web_conversation.contact
-    web.name = "มาลี"
+    web.name = "มาลี ใจดี"
     web.save()
     add_note(actor=supervisor, contact=web, text="ชอบให้ติดต่อทางไลน์")
     csat = answered("csat", 5)
@@ -53,8 +53,8 @@ def test_a_merge_moves_identities_conversations_notes_consents_and_answers(
     assert Consent.objects.filter(contact=web, purpose="surveys", granted=False).count() == 1
     assert Response.objects.get(pk=two_records["csat"].pk).contact_id == web.pk
     # the kept customer's name stays; what it lacked comes from the other; tags are added
-    assert (web.name, web.email, web.phone, web.phone_key) == ("มาลี", "malee@example.com", "081-234-5678",
-                                                               "+66812345678")
+    assert (web.name, web.email, web.phone, web.phone_key) == ("มาลี ใจดี", "malee@example.com", "081-234-5678",
+                                                                    "+66812345678")
     assert list(web.tags.values_list("name", flat=True)) == ["vip"]
     # the other record is kept empty-handed, pointing at the one it became
     assert line_contact.merged_into_id == web.pk

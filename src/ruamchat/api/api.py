@@ -30,6 +30,7 @@ from ruamchat.api.routers import (
     conversations,
     directory,
     kb,
+    orders,
     reports,
     routing,
     surveys,
@@ -68,6 +69,7 @@ api.add_router("", kb.router)
 api.add_router("", bot.router)
 api.add_router("", surveys.router)
 api.add_router("", reports.router)
+api.add_router("", orders.router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:

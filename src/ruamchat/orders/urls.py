@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ruamchat.orders import views
 
 app_name = "orders"
-urlpatterns: list = []
+urlpatterns = [
+    path("panel", views.panel, name="panel"),
+    path("lookup", views.lookup_typed, name="lookup"),
+]
