@@ -64,6 +64,17 @@ def test_demo_data_loads_once_and_keeps_its_data() -> None:
     assert line.count() == 2  # a LINE OA whose conversations look real: Thai text, a sticker, an image
     kinds = set(line.values_list("messages__attachments__kind", flat=True))
     assert {"image", "sticker"} <= kinds
-    assert made.filter(channel__kind="messenger").count() == 2
+    assert made.filter(channel__kind="messenger").count() == 3
+    # the LINE customer ปิยะนุช also wrote on Facebook: her page suggests merging the two, and finds her order
+    from ruamchat.contacts.models import Identity
+    from ruamchat.contacts.selectors import duplicates
+    from ruamchat.inbox.models import Message
+    from ruamchat.orders.lookup import detect_order_numbers
+
+    piyanuch = Identity.objects.get(channel__kind="line", external_id__startswith="U4af4").contact
+    assert [d.reasons for d in duplicates(piyanuch)] == [("name",)]
+    assert piyanuch.attributes["member_level"] == "Gold"
+    wrote = Message.objects.filter(conversation__contact=piyanuch, direction="in").values_list("text", flat=True)
+    assert [number for text in wrote for number in detect_order_numbers(text)] == ["CS-10017"]
     assert seed_demo() is False
     assert Conversation.objects.count() == count

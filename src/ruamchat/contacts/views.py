@@ -104,7 +104,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 def attributes(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
-    values = {key.removeprefix("attr-"): value for key, value in request.POST.items() if key.startswith("attr-")}
+    values = {key.removeprefix("attr-"): str(request.POST.get(key, "")) for key in request.POST
+              if key.startswith("attr-")}
     try:
         actions.set_attributes(actor=_user(request), contact=contact, values=values)
     except ValidationError as exc:

@@ -6,3 +6,6 @@ class PrivacyConfig(AppConfig):
     name = "ruamchat.privacy"
     label = "privacy"
     verbose_name = _("Personal data (PDPA)")
+
+    def ready(self) -> None:
+        from ruamchat.privacy import tasks  # noqa: F401  (registers the background jobs)

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ruamchat.privacy import views
 
 app_name = "privacy"
-urlpatterns: list = []
+urlpatterns = [
+    path("contacts/<int:pk>/export", views.export, name="export"),
+    path("contacts/<int:pk>/erase", views.erase, name="erase"),
+    path("retention/", views.retention, name="retention"),
+    path("audit/", views.audit, name="audit"),
+]
