@@ -79,6 +79,9 @@ def test_erasure_leaves_no_personal_text_in_any_table_or_file(
     record = AuditRecord.objects.get(action="erased")
     assert record.contact_id == contact.pk and record.actor.get_username() == "admin"
     assert record.address == "127.0.0.1" and record.detail["conversations"] == 4
+    # agents opening an old conversation read why its messages are empty
+    old = Conversation.objects.filter(contact=contact).first()
+    assert "Erased at the customer's request" in admin_client.get(f"/inbox/c/{old.pk}/").content.decode()
 
 
 def contact_admin(client: Client) -> Any:

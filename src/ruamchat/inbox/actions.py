@@ -867,6 +867,9 @@ def withdraw_message(*, channel: Channel, provider_message_id: str) -> Message |
             attachment.delete()
         _event(message.conversation, Event.Kind.MESSAGE_WITHDRAWN, None, message_id=message.pk)
         _publish_status(message)
+        from ruamchat.search.actions import reindex_messages
+
+        reindex_messages(message_ids=[message.pk])  # its words leave the global search once this commits
     return message
 
 
@@ -975,6 +978,9 @@ def record_edit(*, channel: Channel, provider_message_id: str, text: str) -> Non
         message.text = text[:MAX_TEXT]
         message.save(update_fields=["text", "metadata"])
         _publish_status(message)
+        from ruamchat.search.actions import reindex_messages
+
+        reindex_messages(message_ids=[message.pk])  # the global search finds the new words once this commits
 
 
 def record_delivery_failure(*, channel: Channel, provider_message_id: str, reason: str) -> bool:

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ruamchat.search import views
 
 app_name = "search"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.page, name="page"),
+    path("results/", views.results, name="results"),
+]

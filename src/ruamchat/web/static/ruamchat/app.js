@@ -590,3 +590,46 @@
   });
 
 })();
+
+/* Global search in the top bar: "/" focuses it (on the inbox, where "/" is the queue's filter, press it again
+ * in the empty filter); Escape or a click elsewhere closes the results panel. Without this the box is a form. */
+(function () {
+  "use strict";
+
+  const box = document.getElementById("global-search-q");
+  const panel = document.getElementById("global-search-panel");
+  if (!box || !panel) return;
+
+  function typing(target) {
+    return target instanceof Element && target.matches("input, textarea, select, [contenteditable], [contenteditable] *");
+  }
+
+  function close() {
+    panel.hidden = true;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (document.querySelector("dialog[open]")) return;
+    const inEmptyFilter = event.target instanceof HTMLInputElement && event.target.id === "filter-q" && !event.target.value;
+    if (typing(event.target) && !inEmptyFilter) return;
+    event.preventDefault();
+    box.focus();
+    box.select();
+  });
+
+  box.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      if (!panel.hidden && panel.innerHTML.trim()) close(); else box.blur();
+    }
+  });
+  box.addEventListener("focus", function () { panel.hidden = false; });
+  box.addEventListener("click", function () { panel.hidden = false; });
+  box.addEventListener("input", function () { if (!box.value.trim()) panel.innerHTML = ""; });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target === panel) panel.hidden = false;
+  });
+  document.addEventListener("click", function (event) {
+    if (!(event.target instanceof Node) || !box.form.contains(event.target)) close();
+  });
+})();
