@@ -41,3 +41,12 @@ def make_source(db: None, shop: Shop) -> Callable[..., Any]:
 @pytest.fixture
 def source(make_source: Callable[..., Any]) -> Any:
     return make_source()
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Iterator[None]:
+    """The messages the tests read are the English ones (the organisation's default language is Thai)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
