@@ -91,7 +91,7 @@ def test_the_page_speaks_thai(visitor_says: Callable[..., Any], make_agent: Call
     page = login(thai_agent).get("/search/", {"q": "สี"}).content.decode()
     assert 'lang="th"' in page
     messages = re.search(r'data-group="messages".*?</section>', page, re.S)
-    assert messages and "ข้อความ" in text_of(messages.group())  # "Messages" (strings added here follow)
+    assert messages and "ข้อความ ล่าสุดก่อน" in text_of(messages.group())  # "Messages newest first"
     assert "<h1>ค้นหา</h1>" in page
 
 
