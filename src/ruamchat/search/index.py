@@ -59,6 +59,9 @@ def add_messages(ids: Iterable[int]) -> int:
         documents = _message_documents(chunk)
         with transaction.atomic():
             MessageDocument.objects.bulk_create(documents, ignore_conflicts=True)
+            # a customer erased while these were analysed: their words do not stay
+            MessageDocument.objects.filter(message_id__in=chunk, conversation__contact__erased_at__isnull=False) \
+                .delete()
         added += len(documents)
     return added
 

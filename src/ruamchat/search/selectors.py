@@ -117,7 +117,7 @@ def _messages(user: AnyUser, query: Query, limit: int) -> tuple[list[MessageHit]
     (one query: ``visible_conversations(user)`` among those few ids)."""
     if not query.words or limit <= 0:
         return [], False
-    visible = visible_conversations(user)
+    visible = visible_conversations(user).filter(contact__erased_at__isnull=True)
     matches = backends.Newest("messages", query.words, query.prefix)
     found: list[int] = []
     step = limit + 1
