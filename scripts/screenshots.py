@@ -137,7 +137,7 @@ def main() -> None:
             # and the global search for a word in the middle of a Thai sentence
             supervisor.set_viewport_size({"width": 1366, "height": 1250})
             supervisor.goto(f"{base}/inbox/?queue=all")
-            supervisor.locator("#queue-list .queue-row", has_text="ฝาแตก").locator("a.queue-link").click()
+            supervisor.locator("#queue-list .queue-row", has_text="CS-10017").locator("a.queue-link").click()
             supervisor.click("#customer-profile-link")
             supervisor.wait_for_selector("#contact-lifetime")
             supervisor.wait_for_selector("#orders-panel .order-card:not(.order-failed)", timeout=15000)
