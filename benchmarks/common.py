@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the scripts/services PostgreSQL; each benchmark makes its own database on it
@@ -59,3 +61,32 @@ def start_django(db: str, *, database: str, prefix: str, fresh: bool = True) -> 
 
     call_command("migrate", verbosity=0)
     return data_dir
+
+
+RESULT_PREFIX = "BENCH-RESULT "
+
+
+def run_child(command: list[str], *, db: str, database: str, keep: bool,
+              log: Callable[[str], None]) -> tuple[dict[str, Any], float]:
+    """Run a benchmark's measuring child process (its own database and data dir) and read the result it printed
+    on a ``RESULT_PREFIX`` line; then remove what it made unless ``keep``. Returns (result, wall seconds)."""
+    import json
+    import shutil
+    import subprocess
+    import time
+
+    started = time.perf_counter()
+    result = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False, cwd=ROOT)
+    found = [line for line in result.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
+    if result.returncode != 0 or not found:
+        sys.stderr.write(result.stdout[-3000:])
+        raise SystemExit(f"{db} failed")
+    run: dict[str, Any] = json.loads(found[-1][len(RESULT_PREFIX):])
+    wall = time.perf_counter() - started
+    if keep:
+        log(f"kept {run['data_dir']}" + (f" and the database {database}" if db == "postgres" else ""))
+    else:
+        shutil.rmtree(run["data_dir"], ignore_errors=True)
+        if db == "postgres":
+            drop_postgres(database)
+    return run, wall

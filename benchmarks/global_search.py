@@ -38,8 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -48,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from benchmarks.common import drop_postgres, machine, start_django
+    from benchmarks.common import RESULT_PREFIX, machine, run_child, start_django
     from benchmarks.kb_search import (
         ENGLISH_DOMAIN,
         ENGLISH_FUNCTION,
@@ -61,7 +59,7 @@ try:
         thai_vocabulary,
     )
 except ImportError:  # run as a script from benchmarks/
-    from common import drop_postgres, machine, start_django  # type: ignore[no-redef]
+    from common import RESULT_PREFIX, machine, run_child, start_django  # type: ignore[no-redef]
     from kb_search import (  # type: ignore[no-redef]
         ENGLISH_DOMAIN,
         ENGLISH_FUNCTION,
@@ -76,7 +74,6 @@ except ImportError:  # run as a script from benchmarks/
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DATABASE = "ruamchat_bench_search"
-RESULT_PREFIX = "BENCH-RESULT "
 GOAL_P95_MS = 100.0
 PER_CONVERSATION = 8
 BATCH = 5000
@@ -387,20 +384,7 @@ def main() -> None:
     db = "postgres" if args.postgres else "sqlite"
     command = [sys.executable, __file__, "--db", db, "--messages", str(args.messages), "--queries",
                str(args.queries), "--seed", str(args.seed), "--processes", str(args.processes)]
-    started = time.perf_counter()
-    result = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False, cwd=ROOT)
-    found = [line for line in result.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
-    if result.returncode != 0 or not found:
-        sys.stderr.write(result.stdout[-3000:])
-        raise SystemExit(f"{db} failed")
-    run = json.loads(found[-1][len(RESULT_PREFIX):])
-    wall = time.perf_counter() - started
-    if args.keep:
-        log(f"kept {run['data_dir']}" + (f" and the database {PG_DATABASE}" if db == "postgres" else ""))
-    else:
-        shutil.rmtree(run["data_dir"], ignore_errors=True)
-        if db == "postgres":
-            drop_postgres(PG_DATABASE)
+    run, wall = run_child(command, db=db, database=PG_DATABASE, keep=args.keep, log=log)
 
     written = run["written"]
     print(f"\n{db}: {written['messages']:,} messages in {written['conversations']:,} conversations of "

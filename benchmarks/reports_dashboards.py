@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,13 +29,12 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from benchmarks.common import drop_postgres, machine, start_django
+    from benchmarks.common import RESULT_PREFIX, machine, run_child, start_django
 except ImportError:  # run as a script from benchmarks/
-    from common import drop_postgres, machine, start_django  # type: ignore[no-redef]
+    from common import RESULT_PREFIX, machine, run_child, start_django  # type: ignore[no-redef]
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DATABASE = "ruamchat_bench_reports"
-RESULT_PREFIX = "BENCH-RESULT "
 GOAL_MS = 500.0
 EXPORT_ROWS = 100_000
 NEW_CONVERSATIONS = 1000
@@ -422,20 +420,7 @@ def main() -> None:
     command += ["--reuse"] if args.reuse else []
     command += ["--work-mem", args.work_mem]
     command += [] if args.profile else ["--no-profile"]
-    started = time.perf_counter()
-    result = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False, cwd=ROOT)
-    found = [line for line in result.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
-    if result.returncode != 0 or not found:
-        sys.stderr.write(result.stdout[-3000:])
-        raise SystemExit(f"{db} failed")
-    run = json.loads(found[-1][len(RESULT_PREFIX):])
-    wall = time.perf_counter() - started
-    if args.keep:
-        log(f"kept {run['data_dir']}" + (f" and the database {PG_DATABASE}" if db == "postgres" else ""))
-    else:
-        shutil.rmtree(run["data_dir"], ignore_errors=True)
-        if db == "postgres":
-            drop_postgres(PG_DATABASE)
+    run, wall = run_child(command, db=db, database=PG_DATABASE, keep=args.keep, log=log)
 
     print(f"\n{db}, {args.conversations:,} conversations over {args.days} days\n")
     print("| measure | goal | p50 ms | p95 ms | CPU ms | runs | queries | |")

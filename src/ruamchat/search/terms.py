@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from ruamchat.contacts.phones import phone_key
 from ruamchat.kb.search.analysis import TONE_MARKS, Analyzer, Token, fold
+from ruamchat.kb.search.engine import mark_spans
 
 MAX_QUERY = 200
 SNIPPET_CHARS = 160
@@ -137,34 +136,4 @@ def highlight(text: str, query: Query, limit: int = SNIPPET_CHARS) -> SafeString
     keys: dict[str, tuple[str, ...]] = {}
     words = set(query.words)
     spans = [span for token in analyzer().tokens(text) for span in _spans(text, token, query, words, keys)]
-    return _marked(text, spans, limit)
-
-
-def _marked(text: str, spans: Iterable[tuple[int, int]], limit: int) -> SafeString:
-    joined: list[tuple[int, int]] = []
-    for start, end in sorted(spans):  # words side by side ("ตรง" "ปก"), or overlapping parts, in one mark
-        if joined and start <= joined[-1][1]:
-            joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
-        else:
-            joined.append((start, end))
-    spans = joined
-    start, end = 0, len(text)
-    if len(text) > limit:
-        first = spans[0][0] if spans else 0
-        start = max(0, min(first - limit // 4, len(text) - limit))
-        end = start + limit
-        if start > 0:
-            space = text.find(" ", start, start + 20)
-            start = space + 1 if 0 <= space < first else start
-    out: list[str] = []
-    position = start
-    for span_start, span_end in spans:
-        if span_start < position or span_end > end:
-            continue
-        out.append(escape(text[position:span_start]))
-        out.append(f"<mark>{escape(text[span_start:span_end])}</mark>")
-        position = span_end
-    out.append(escape(text[position:end]))
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(text) else ""
-    return mark_safe(prefix + "".join(out) + suffix)  # noqa: S308 (every piece escaped above)
+    return mark_spans(text, spans, limit)

@@ -309,18 +309,31 @@ def highlight(text: str, groups: Sequence[Group], analyzer: Analyzer, limit: int
     matches = _matcher(groups)
     shown: Iterable[Token] = analyzer.tokens(text) if tokens is None else tokens
     spans = [(t.start, t.end) for t in shown if _matches(t.term, matches, analyzer)]
+    return mark_spans(text, spans, limit)
+
+
+def mark_spans(text: str, spans: Iterable[tuple[int, int]], limit: int | None = None) -> SafeString:
+    """``text`` escaped, the character ``spans`` (start, end) in ``<mark>`` (touching or overlapping spans in one);
+    with ``limit``, the window of about that many characters around the first span. Shared by the knowledge
+    base's and the global search's highlights."""
+    joined: list[tuple[int, int]] = []
+    for span_start, span_end in sorted(spans):
+        if joined and span_start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(span_end, joined[-1][1]))
+        else:
+            joined.append((span_start, span_end))
     start, end = 0, len(text)
     if limit is not None and len(text) > limit:
-        first = spans[0][0] if spans else 0
+        first = joined[0][0] if joined else 0
         start = max(0, min(first - limit // 4, len(text) - limit))
         end = start + limit
         if start > 0:
             space = text.find(" ", start, start + 20)
-            start = space + 1 if space >= 0 else start
+            start = space + 1 if 0 <= space < first else start
     out: list[str] = []
     position = start
-    for span_start, span_end in spans:
-        if span_start < start or span_end > end:
+    for span_start, span_end in joined:
+        if span_start < position or span_end > end:
             continue
         out.append(escape(text[position:span_start]))
         out.append(f"<mark>{escape(text[span_start:span_end])}</mark>")
