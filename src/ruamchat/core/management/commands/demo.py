@@ -37,7 +37,7 @@ class Command(BaseCommand):
         self.stdout.write("    somchai, kanya (Service team), wichai, pim (Support team)")
         self.stdout.write("")
         if not opts["no_serve"]:
-            serve(host=opts["host"], port=opts["port"], workers=1, run_worker=True, migrate=False,
+            serve(host=opts["host"], port=opts["port"], workers=1, run_worker=True,
                   stdout=self.stdout.write)
 
 
