@@ -75,6 +75,7 @@ class Config:
     run_worker_in_process: bool
     secure_cookies: bool
     db_pool_size: int
+    job_lease_seconds: int
 
 
 def load() -> Config:
@@ -97,4 +98,5 @@ def load() -> Config:
         run_worker_in_process=_bool("RUAMCHAT_WORKER_IN_PROCESS", True),
         secure_cookies=_bool("RUAMCHAT_SECURE_COOKIES", False),
         db_pool_size=_int("RUAMCHAT_DB_POOL_SIZE", 10),
+        job_lease_seconds=max(_int("RUAMCHAT_JOB_LEASE_SECONDS", 60), 5),
     )

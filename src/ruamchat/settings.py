@@ -108,6 +108,9 @@ else:
         **DATABASES["default"].get("OPTIONS", {}),
         "pool": {"min_size": 1, "max_size": CONFIG.db_pool_size, "timeout": 10},
     }
+    # A pooled connection is checked before it is handed out: after PostgreSQL restarts, the pool's old
+    # connections are dropped instead of failing the next request that gets one.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite ignores INCLUDE columns of covering indexes (PostgreSQL uses them); that is fine.
@@ -191,6 +194,8 @@ RUAMCHAT: dict[str, Any] = {
     "WIDGET_MESSAGE_MAX_CHARS": 5000,
     "SECRETS_KEY": CONFIG.secrets_key,
     "WORKER_IN_PROCESS": CONFIG.run_worker_in_process,
+    # how long a worker holds a job without renewing it; a killed worker's jobs are taken over after this
+    "JOB_LEASE_SECONDS": CONFIG.job_lease_seconds,
 }
 
 # The LINE Messaging API hosts: settings so tests and staging can point them at a local server.

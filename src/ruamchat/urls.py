@@ -22,3 +22,6 @@ urlpatterns = [
     path("email/", include("ruamchat.connectors.email.urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+# A database that is away answers 503 + Retry-After (providers redeliver), anything else the usual 500.
+handler500 = "ruamchat.web.errors.server_error"

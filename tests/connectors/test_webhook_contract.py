@@ -135,3 +135,33 @@ def test_channel_secrets_are_encrypted_at_rest(signed_channel: Channel) -> None:
     stored = Channel.objects.values_list("secrets_encrypted", flat=True).get(pk=signed_channel.pk)
     assert "channel_secret" not in stored
     assert Channel.objects.get(pk=signed_channel.pk).secrets == {"secret": "channel_secret"}
+
+
+def _database_away(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    from django.db import OperationalError
+
+    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
+def test_a_webhook_while_the_database_is_away_is_answered_503_so_the_provider_redelivers(
+    signed_channel: Channel, run_jobs: Any, agent: Any
+) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.utils import translation
+
+    client = Client(raise_request_exception=False)
+    browser = Client(raise_request_exception=False)
+    browser.force_login(agent)
+    with connection.execute_wrapper(_database_away), translation.override("en"):
+        response = post(client, signed_channel, BODY, sign(BODY))
+        page = browser.get("/inbox/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 503 and response["Retry-After"] == "10"
+    assert response.json() == {"error": "The database is unavailable; try again shortly."}
+    assert page.status_code == 503 and page["Retry-After"] == "10"
+    assert "cannot reach its database" in page.content.decode()
+    assert InboundEvent.objects.count() == 0
+    # the provider's redelivery, once the database is back, is taken as new
+    assert post(client, signed_channel, BODY, sign(BODY)).status_code == 200
+    run_jobs()
+    assert Message.objects.get().text == "สวัสดีค่ะ"

@@ -79,6 +79,66 @@ def test_a_job_whose_worker_died_is_taken_again_after_its_lease() -> None:
     assert job.status == "done"
 
 
+def _dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait(timeout=30)
+    return gone.pid
+
+
+def test_jobs_of_a_dead_worker_process_on_this_host_are_taken_back_at_once() -> None:
+    mine, theirs, elsewhere = (queue.enqueue("tests.record", n=n) for n in range(3))
+    host = queue.worker_id().split(":")[0]
+    assert queue.claim(f"{host}:{_dead_pid()}:0").pk == mine.pk  # killed with -9 mid-job
+    assert queue.claim(f"{host}:{os.getppid()}:1").pk == theirs.pk  # a live process: its job stays its own
+    assert queue.claim(f"other-host:{_dead_pid()}:0").pk == elsewhere.pk  # another machine: only its lease tells
+    assert queue.reclaim_from_dead_processes() == 1
+    assert queue.run_until_empty("new") == 1
+    assert calls == [{"n": 0}]
+    assert Job.objects.get(pk=theirs.pk).status == Job.Status.RUNNING
+
+
+def test_a_restarted_worker_with_the_same_pid_takes_back_what_its_predecessor_held() -> None:
+    job = queue.enqueue("tests.record", n=1)
+    queue.claim(queue.worker_id(":0"))  # the container's worker before the restart had this very pid
+    assert queue.reclaim_from_dead_processes() == 0  # while running: our own pid is alive
+    assert queue.reclaim_from_dead_processes(at_start=True) == 1
+    assert queue.run_until_empty() == 1
+    assert Job.objects.get(pk=job.pk).status == Job.Status.DONE
+
+
+seen: list[int] = []
+
+
+@queue.job("tests.renewing")
+def renewing() -> None:
+    Job.objects.filter(name="tests.renewing").update(locked_until=timezone.now())  # almost out
+    seen.append(queue.renew_leases())
+    seen.append(int(Job.objects.get(name="tests.renewing").locked_until > timezone.now() + timedelta(seconds=25)))
+
+
+def test_leases_of_running_jobs_are_renewed_and_only_theirs(settings: Any) -> None:
+    settings.RUAMCHAT = {**settings.RUAMCHAT, "JOB_LEASE_SECONDS": 30}
+    seen.clear()
+    held = queue.enqueue("tests.record")
+    queue.enqueue("tests.renewing")
+    queue.claim("somebody-else")  # held elsewhere: not renewed by us
+    until = Job.objects.get(pk=held.pk).locked_until
+    queue.run_until_empty("me")
+    assert Job.objects.get(pk=held.pk).locked_until == until
+    assert seen == [1, 1]
+    assert queue.renew_leases() == 0  # nothing running any more
+
+
+def test_a_job_left_leased_by_an_escaped_error_is_released_by_its_thread() -> None:
+    job = queue.enqueue("tests.record", n=5)
+    queue.claim("host:1:0")  # the database went away before the outcome could be written
+    assert queue.release("host:1:1") == 0  # not that thread's
+    assert queue.release("host:1:0") == 1
+    assert queue.run_until_empty() == 1
+    assert Job.objects.get(pk=job.pk).status == Job.Status.DONE and calls == [{"n": 5}]
+
+
 def test_unknown_job_name_is_refused_at_enqueue() -> None:
     with pytest.raises(KeyError):
         queue.enqueue("tests.nope")

@@ -7,7 +7,9 @@ has no retries; ruamchat needs both (a reply must never be lost or silently stuc
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import threading
 import traceback
 from collections.abc import Callable
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -23,8 +26,16 @@ from ruamchat.jobs.models import Job, Schedule
 
 logger = logging.getLogger("ruamchat.jobs")
 
-LEASE = timedelta(minutes=5)
 KEEP_DONE = timedelta(days=2)
+
+
+def lease() -> timedelta:
+    """How long a claimed job stays a worker's without being renewed (RUAMCHAT_JOB_LEASE_SECONDS, default 60 s).
+
+    A live worker renews the leases of the jobs it is running (``renew_leases``), so a long job is never taken
+    twice; a killed worker stops renewing and its jobs are claimed again when the lease runs out, or at once by a
+    worker on the same host that sees the old process gone (``reclaim_from_dead_processes``)."""
+    return timedelta(seconds=settings.RUAMCHAT["JOB_LEASE_SECONDS"])
 
 
 class Retry(Exception):
@@ -44,6 +55,9 @@ class JobSpec:
 
 
 _registry: dict[str, JobSpec] = {}
+#: ids of the jobs this process is running now (their leases are renewed)
+_running: set[int] = set()
+_running_lock = threading.Lock()
 _wakers: list[Callable[[], None]] = []
 #: periodic jobs: name -> how often
 _periodic: dict[str, timedelta] = {}
@@ -135,7 +149,7 @@ def claim(worker_id: str) -> Job | None:
         found.status = Job.Status.RUNNING
         found.attempts += 1
         found.locked_by = worker_id
-        found.locked_until = now + LEASE
+        found.locked_until = now + lease()
         found.save(update_fields=["status", "attempts", "locked_by", "locked_until"])
         return found
 
@@ -183,7 +197,78 @@ def run_next(worker_id: str) -> bool:
     found = claim(worker_id)
     if found is None:
         return False
-    execute(found)
+    with _running_lock:
+        _running.add(found.pk)
+    try:
+        execute(found)
+    finally:
+        with _running_lock:
+            _running.discard(found.pk)
+    return True
+
+
+def running_here() -> set[int]:
+    with _running_lock:
+        return set(_running)
+
+
+def renew_leases() -> int:
+    """Extend the leases of the jobs this process is running. Called by every worker process every few seconds."""
+    ids = running_here()
+    if not ids:
+        return 0
+    return Job.objects.filter(pk__in=ids, status=Job.Status.RUNNING).update(locked_until=timezone.now() + lease())
+
+
+def worker_id(suffix: str = "") -> str:
+    """``host:pid`` plus a suffix per thread: who holds a job, and how a restarted worker tells a dead holder."""
+    return f"{_host()}:{os.getpid()}{suffix}"[:64]
+
+
+def _host() -> str:
+    return socket.gethostname()[:40]
+
+
+def release(worker_id: str) -> int:
+    """Give back the jobs a worker thread holds but is not running: after an error that escaped a job (the
+    database went away while it ran or while its outcome was written), so they run again as soon as it is back
+    instead of when the lease runs out."""
+    return (Job.objects.filter(status=Job.Status.RUNNING, locked_by=worker_id).exclude(pk__in=running_here())
+            .update(status=Job.Status.QUEUED, locked_by="", locked_until=None, run_after=timezone.now()))
+
+
+def reclaim_from_dead_processes(*, at_start: bool = False) -> int:
+    """Requeue the jobs held by worker processes of this host that no longer exist (killed with -9, the machine
+    restarted, the OOM killer). ``at_start``: also those held under this process's own pid, which in a container
+    can be the same after a restart. Processes of one host must share its process ids (one PID namespace) or
+    have host names of their own, as containers do."""
+    prefix = f"{_host()}:"
+    me = os.getpid()
+    orphans: list[tuple[int, str]] = []
+    held = Job.objects.filter(status=Job.Status.RUNNING, locked_by__startswith=prefix).values_list("pk", "locked_by")
+    for pk, holder in held:
+        pid_text = holder[len(prefix):].split(":", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        pid = int(pid_text)
+        if (pid == me and at_start) or (pid != me and not _alive(pid)):
+            orphans.append((pk, holder))
+    taken = 0
+    for pk, holder in orphans:
+        taken += Job.objects.filter(pk=pk, status=Job.Status.RUNNING, locked_by=holder).update(
+            status=Job.Status.QUEUED, locked_by="", locked_until=None, run_after=timezone.now())
+    if taken:
+        logger.warning("took back %s job(s) from worker processes that are gone", taken)
+    return taken
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
     return True
 
 
