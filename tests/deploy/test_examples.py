@@ -92,3 +92,21 @@ def test_the_compose_file_runs_the_scaled_set_up() -> None:
     nginx_conf = (DEPLOY / "compose" / services["nginx"]["volumes"][0].split(":")[0]).read_text()
     assert "server web:8000" in nginx_conf and "server ws:8000" in nginx_conf
     assert (DEPLOY / "compose" / "Dockerfile").exists()
+
+
+def test_the_nginx_configurations_parse(tmp_path: Path) -> None:
+    """`nginx -t` on both example files (deploy/nginx for hosts, deploy/compose for containers, whose upstream
+    names are mapped to loopback here because this machine has no `web`/`ws` hosts)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    assert os.path.exists(nginx), "nginx (Debian's nginx-light; scripts/services installs it) is needed"
+    for source in (DEPLOY / "nginx" / "ruamchat.conf", DEPLOY / "compose" / "nginx.conf"):
+        site = source.read_text().replace("server web:8000", "server 127.0.0.1:8000")
+        site = site.replace("server ws:8000", "server 127.0.0.1:8001")
+        site = re.sub(r"listen \d+;", "listen 127.0.0.1:1;", site)  # never started: -t only parses
+        (tmp_path / "site.conf").write_text(site)
+        (tmp_path / "nginx.conf").write_text(
+            f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+            f"http {{\n access_log off;\n client_body_temp_path {tmp_path};\n include {tmp_path}/site.conf;\n}}\n")
+        result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"{source.name}: {result.stderr}"
