@@ -75,7 +75,7 @@ def serve_wsgi(*, host: str, port: int, workers: int, threads: int) -> None:
         "proc_name": "ruamchat-wsgi",
     }
 
-    class Server(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
+    class Server(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
