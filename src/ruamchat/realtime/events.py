@@ -6,12 +6,15 @@ fetch what changed through permission-checked views, so a group subscription can
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger("ruamchat.realtime")
@@ -73,18 +76,63 @@ def publish(groups: Iterable[str], event_type: str, payload: dict[str, Any]) -> 
     transaction.on_commit(lambda: _send(targets, message))
 
 
+#: how long a publishing thread waits for the channel layer before it goes on (the change is committed anyway)
+PUBLISH_TIMEOUT_SECONDS = 5.0
+
+
 def _send(groups: list[str], message: dict[str, Any]) -> None:
     for listener in list(_listeners):
         listener(groups, message)
     layer = get_channel_layer()
     if layer is None:
         return
+    try:
+        if isinstance(layer, InMemoryChannelLayer):
+            # the embedded set-up: the layer's queues belong to the server's event loop, which async_to_sync
+            # reaches from the thread a request or in-process job runs in
+            async_to_sync(_send_all)(layer, groups, message)
+        else:
+            _publisher.run(_send_all(layer, groups, message), PUBLISH_TIMEOUT_SECONDS)
+    except Exception:
+        # A realtime hiccup must never undo or fail the change itself; browsers catch up on reconnect.
+        logger.warning("could not publish %s to %s in time", message["event"], groups, exc_info=True)
+
+
+async def _send_all(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
     for group in groups:
         try:
-            async_to_sync(layer.group_send)(group, message)
+            await layer.group_send(group, message)
         except Exception:
             # A realtime hiccup must never undo or fail the change itself; browsers catch up on reconnect.
             logger.warning("could not publish %s to %s", message["event"], group, exc_info=True)
+
+
+class _Publisher:
+    """One event loop per process, in a thread of its own, that every publishing thread hands its sends to.
+
+    ``async_to_sync`` from a plain thread (a job worker, a WSGI request) starts a thread and a new event loop
+    for every call, and the Redis layer opens its connections per event loop: publishing cost more than the
+    rest of a small job. Here the loop and its Redis connections live as long as the process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+
+    def run(self, coroutine: Any, timeout: float) -> None:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())
+        future.result(timeout)
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():  # a forked child needs a loop of its own
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="ruamchat-publisher", daemon=True).start()
+                self._loop, self._pid = loop, os.getpid()
+            return self._loop
+
+
+_publisher = _Publisher()
 
 
 def add_listener(listener: Callable[[list[str], dict[str, Any]], None]) -> None:
