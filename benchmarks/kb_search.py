@@ -638,6 +638,8 @@ def main() -> None:
     print("\nSlowest queries (ms, query, hits):\n")
     for r in rows:
         print(f"- {r['db']}: " + "; ".join(f"{t} ms `{q}` ({h})" for t, q, h in r["slowest"]))
+    print(RESULT_PREFIX + json.dumps({"rows": rows, "goal_p95_ms": GOAL_P95_MS}, ensure_ascii=False),
+          flush=True)  # for benchmarks/run
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ and polls the REST API until every message is visible there. Prints one Markdown
 
     python benchmarks/line_webhooks.py --db sqlite,postgres
     python benchmarks/line_webhooks.py --db postgres --worker embedded,separate --webhooks 5000
+    python benchmarks/line_webhooks.py --db postgres --wsgi --workers-count 2 --client raw   # the scaled set-up
 
 Goal: accepted per second and fully processed per second (first POST -> last message visible
 through the API) on SQLite and on PostgreSQL, and the p99 time to answer the webhook.
@@ -46,9 +47,9 @@ from urllib.parse import urlsplit
 import httpx
 
 try:
-    from benchmarks.common import machine
+    from benchmarks.common import RESULT_PREFIX, machine
 except ImportError:  # run as a script from benchmarks/
-    from common import machine  # type: ignore[no-redef]
+    from common import RESULT_PREFIX, machine  # type: ignore[no-redef]
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -195,6 +196,33 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def children_of(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (gunicorn's worker processes under its master)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def rss_tree(pid: int) -> dict[str, Any]:
+    """VmRSS of a process and of each of its children, MB: {"self": .., "children": [..]}."""
+    return {"self": rss_mb(pid), "children": [rss_mb(child) for child in children_of(pid)]}
+
+
+def cpu_tree(pid: int | None) -> float:
+    """CPU seconds of a process and its live children (a gunicorn master and its workers)."""
+    if pid is None:
+        return 0.0
+    return cpu_seconds(pid) + sum(cpu_seconds(child) for child in children_of(pid))
 
 
 def cpu_seconds(pid: int | None) -> float:
@@ -360,6 +388,106 @@ async def send_all(url: str, hooks: list[Webhook], concurrency: int, timeout: fl
     return Sent(seconds, statuses, started, finished, time.process_time() - cpu)
 
 
+class RawConnection:
+    """A minimal HTTP/1.1 keep-alive client on asyncio streams: a tenth of httpx's CPU per request, so on a
+    2-core machine the sender leaves the CPU to the server it measures. Enough for posting webhooks to ruamchat
+    (Content-Length or chunked answers; reconnects when the server closes)."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        parts = urlsplit(url)
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 80
+        self.path = parts.path or "/"
+        self.timeout = timeout
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with suppress(OSError, ConnectionError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+    async def post(self, body: bytes, headers: dict[str, str]) -> int:
+        """POST ``body``; the answer's status (0: no answer: reset, timeout)."""
+        try:
+            return await asyncio.wait_for(self._post(body, headers), self.timeout)
+        except (OSError, ConnectionError, asyncio.IncompleteReadError, TimeoutError, ValueError):
+            await self.close()
+            return 0
+
+    async def _post(self, body: bytes, headers: dict[str, str]) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.writer.write((f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{head}"
+                           f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body)
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionError("closed")
+        status = int(status_line.split(None, 2)[1])
+        length, chunked, close = 0, False, False
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            name, value = name.strip().lower(), value.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "transfer-encoding" and "chunked" in value:
+                chunked = True
+            elif name == "connection" and value == "close":
+                close = True
+        if chunked:
+            while True:
+                size = int((await self.reader.readline()).split(b";")[0], 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        elif length:
+            await self.reader.readexactly(length)
+        if close:
+            await self.close()
+        return status
+
+
+async def send_all_raw(url: str, hooks: list[Webhook], concurrency: int, timeout: float) -> Sent:
+    """As ``send_all``, through ``RawConnection``s."""
+    seconds: list[float] = []
+    statuses: Counter[int] = Counter()
+    position = 0
+
+    async def one_client() -> None:
+        nonlocal position
+        connection = RawConnection(url, timeout)
+        try:
+            while position < len(hooks):
+                hook = hooks[position]
+                position += 1
+                headers = {"Content-Type": "application/json; charset=utf-8", "X-Line-Signature": hook.signature,
+                           "User-Agent": "LineBotWebhook/2.0"}
+                t = time.perf_counter()
+                status = await connection.post(hook.body, headers)
+                seconds.append(time.perf_counter() - t)
+                statuses[status] += 1
+        finally:
+            await connection.close()
+
+    cpu = time.process_time()
+    started = time.monotonic()
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    finished = time.monotonic()
+    return Sent(seconds, statuses, started, finished, time.process_time() - cpu)
+
+
+def send(url: str, hooks: list[Webhook], opts: argparse.Namespace) -> Sent:
+    sender = send_all_raw if opts.client == "raw" else send_all
+    return asyncio.run(sender(url, hooks, opts.concurrency, opts.request_timeout))
+
+
 # ====================================================================== what the API shows
 
 
@@ -476,12 +604,16 @@ def run_one(target: Target, opts: argparse.Namespace) -> dict[str, Any]:
             env = {**target.env(), "RUAMCHAT_LINE_API_URL": fake.url, "RUAMCHAT_LINE_DATA_URL": fake.url,
                    "RUAMCHAT_PUBLIC_URL": base}
             serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
-            if target.worker == "separate":
+            if opts.wsgi:
+                serve += ["--wsgi", "--workers", str(opts.web_workers), "--threads", str(opts.threads)]
+            elif target.worker == "separate":
                 serve.append("--no-worker")
             server = procs.start("server", target, serve, env)
-            worker = None
+            workers = []
             if target.worker == "separate":
-                worker = procs.start("worker", target, ["worker", "--concurrency", str(opts.worker_concurrency)], env)
+                for n in range(opts.workers_count):
+                    workers.append(procs.start(f"worker{n + 1}", target,
+                                               ["worker", "--concurrency", str(opts.worker_concurrency)], env))
             wait_ready(base, procs, timeout=90)
             log(f"{target.db}/{target.worker}: server ready at {base} (pid {server.pid})")
 
@@ -493,8 +625,13 @@ def run_one(target: Target, opts: argparse.Namespace) -> dict[str, Any]:
                     "config": {"line_channel_id": str(rng.randint(1_000_000_000, 2_999_999_999))},
                     "secrets": {"channel_secret": channel_secret, "access_token": secrets.token_urlsafe(128)},
                 })
+                for _ in range(5):  # a few requests of each kind before the idle memory is read
+                    api.get("/conversations", params={"limit": 20}).raise_for_status()
+                    api.get(f"{base}/login/").raise_for_status()
             hook_path = urlsplit(channel.get("webhook_url") or "").path or f"/hooks/line/{channel['key']}/"
             url = base + hook_path
+            time.sleep(1.0)  # let start-up work settle (the workers' first periodic jobs) before reading RSS
+            idle_rss = {"server": rss_tree(server.pid), "workers": [rss_mb(w.pid) for w in workers]}
             warmup = make_webhooks(opts.warmup, users, destination, channel_secret, rng, 500_000_000_000_000_000)
             timed = make_webhooks(opts.webhooks, users, destination, channel_secret, rng, 600_000_000_000_000_000)
 
@@ -502,27 +639,32 @@ def run_one(target: Target, opts: argparse.Namespace) -> dict[str, Any]:
             try:
                 if warmup:
                     log(f"{target.db}/{target.worker}: warming up with {len(warmup)} webhooks")
-                    sent = asyncio.run(send_all(url, warmup, opts.concurrency, opts.request_timeout))
+                    sent = send(url, warmup, opts)
                     if sent.statuses.get(200, 0) != len(warmup):
                         raise SystemExit(f"warm-up webhooks answered {dict(sent.statuses)}; see server.log")
                     if reader.wait_for(len(warmup), opts.timeout, opts.poll, procs) is None:
                         raise SystemExit(f"warm-up messages not visible within {opts.timeout:.0f} s")
                 log(f"{target.db}/{target.worker}: sending {len(timed)} webhooks from {opts.concurrency} clients")
-                worker_pid = worker.pid if worker else None
-                cpu_start = (cpu_seconds(server.pid), cpu_seconds(worker_pid))
-                sent = asyncio.run(send_all(url, timed, opts.concurrency, opts.request_timeout))
-                cpu_sent = (cpu_seconds(server.pid), cpu_seconds(worker_pid))
+                def cpu_now() -> tuple[float, float]:
+                    return cpu_tree(server.pid), sum(cpu_seconds(w.pid) for w in workers)
+
+                cpu_start = cpu_now()
+                sent = send(url, timed, opts)
+                cpu_sent = cpu_now()
                 log(f"{target.db}/{target.worker}: accepted in {sent.finished - sent.started:.1f} s "
                     f"{dict(sent.statuses)}; waiting until the API shows them")
                 requests_before = reader.requests
                 visible_at = reader.wait_for(len(warmup) + sent.statuses.get(200, 0), opts.timeout, opts.poll, procs)
-                cpu_end = (cpu_seconds(server.pid), cpu_seconds(worker_pid))
+                cpu_end = cpu_now()
                 visible = reader.inbound - len(warmup)
                 poll_requests = reader.requests - requests_before
             finally:
                 reader.close()
-            server_rss = rss_mb(server.pid)
-            worker_rss = rss_mb(worker.pid) if worker else None
+            server_tree = rss_tree(server.pid)
+            worker_list = [rss_mb(w.pid) for w in workers]
+            loaded_rss = {"server": server_tree, "workers": worker_list}
+            server_rss = server_tree["self"] + sum(server_tree["children"])
+            worker_rss = sum(worker_list) if workers else None
     finally:
         procs.stop()
         if not opts.keep:
@@ -534,8 +676,13 @@ def run_one(target: Target, opts: argparse.Namespace) -> dict[str, Any]:
     accepted = sent.statuses.get(200, 0)
     return {
         "db": target.db, "worker": target.worker, "webhooks": len(timed), "concurrency": opts.concurrency,
+        "http": (f"wsgi {opts.web_workers}x{opts.threads}" if opts.wsgi else "asgi"), "client": opts.client,
+        "workers_count": len(workers), "worker_concurrency": opts.worker_concurrency,
+        "rss_idle": idle_rss, "rss_loaded": loaded_rss,
         "accepted": accepted, "statuses": dict(sent.statuses),
         "accept_seconds": sent.finished - sent.started,
+        "accepted_per_s": accepted / max(sent.finished - sent.started, 1e-9),
+        "processed_per_s": (len(timed) / (visible_at - sent.started)) if visible_at else None,
         "p50": percentile(times, 0.5) * 1000, "p99": percentile(times, 0.99) * 1000, "max": times[-1] * 1000,
         "visible": visible, "visible_seconds": (visible_at - sent.started) if visible_at else None,
         "drain_seconds": (visible_at - sent.finished) if visible_at else None,
@@ -567,7 +714,10 @@ def print_table(rows: list[dict[str, Any]], opts: argparse.Namespace) -> None:
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---" for _ in head) + "|")
     for r in rows:
-        worker = "in serve" if r["worker"] == "embedded" else f"separate ×{opts.worker_concurrency}"
+        worker = ("in serve" if r["worker"] == "embedded"
+                  else f"{r['workers_count']} × worker ×{opts.worker_concurrency} threads")
+        if r["http"] != "asgi":
+            worker += f"; HTTP {r['http']}"
         processed = f"{r['webhooks'] / r['visible_seconds']:.0f}" if r["visible_seconds"] else "timeout"
         drain = f"{r['drain_seconds']:.1f}" if r["drain_seconds"] is not None else "-"
         rss = f"{r['server_rss']:.0f}" + (f" + {r['worker_rss']:.0f}" if r["worker_rss"] is not None else "")
@@ -575,7 +725,7 @@ def print_table(rows: list[dict[str, Any]], opts: argparse.Namespace) -> None:
                  f"{r['accepted'] / r['accept_seconds']:.0f}", f"{r['p50']:.1f}", f"{r['p99']:.1f}",
                  f"{r['max']:.0f}", processed, drain, rss)
         print("| " + " | ".join(cells) + " |")
-    print(f"\nMachine: {machine()}. Loopback only: server, {opts.concurrency} httpx clients and a stand-in "
+    print(f"\nMachine: {machine()}. Loopback only: server, {opts.concurrency} {opts.client} clients and a stand-in "
           f"LINE API all on 127.0.0.1, sharing the CPUs.")
     print(f"{opts.users} LINE users, one text message per webhook; {opts.warmup} warm-up webhooks first "
           f"(not counted). processed/s = webhooks ÷ (first POST → all their messages visible through "
@@ -600,7 +750,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--worker", default="embedded",
                         help="embedded (the job worker inside `ruamchat serve`), separate (`serve --no-worker` "
                              "and a `ruamchat worker`) or both: embedded,separate")
-    parser.add_argument("--worker-concurrency", type=int, default=2, help="threads of the separate worker")
+    parser.add_argument("--worker-concurrency", type=int, default=2, help="threads of each separate worker")
+    parser.add_argument("--workers-count", type=int, default=1, help="separate `ruamchat worker` processes")
+    parser.add_argument("--wsgi", action="store_true",
+                        help="HTTP from `ruamchat serve --wsgi` (gunicorn; the scaled set-up); implies --worker "
+                             "separate")
+    parser.add_argument("--web-workers", type=int, default=2, help="with --wsgi: gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="with --wsgi: threads per gunicorn worker")
+    parser.add_argument("--client", choices=("httpx", "raw"), default="httpx",
+                        help="the webhook sender: httpx.AsyncClient, or a minimal HTTP/1.1 client on asyncio "
+                             "streams that needs a tenth of the CPU (leaves the cores to the server)")
     parser.add_argument("--webhooks", type=int, default=2000, help="timed webhooks (one message each)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients sending webhooks")
     parser.add_argument("--users", type=int, default=200, help="distinct LINE users writing")
@@ -634,6 +793,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 def main(argv: list[str] | None = None) -> None:
     opts = parse_args(argv)
+    if opts.wsgi:
+        opts.worker = "separate"
     rows = []
     with sigterm_as_interrupt():
         for db in (d.strip() for d in opts.db.split(",") if d.strip()):
@@ -644,6 +805,7 @@ def main(argv: list[str] | None = None) -> None:
                     raise SystemExit(f"--worker: unknown mode {worker!r}")
                 rows.append(run_one(make_target(db, worker, opts), opts))
     print_table(rows, opts)
+    print(RESULT_PREFIX + json.dumps({"rows": rows, "machine": machine()}, ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

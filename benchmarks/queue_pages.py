@@ -255,6 +255,7 @@ def main(opts: argparse.Namespace) -> None:
             if not opts.keep:
                 drop_database(target, opts.pg_admin_url)
     print_table(rows)
+    print(RESULT_PREFIX + json.dumps({"rows": rows}), flush=True)  # for benchmarks/run
 
 
 # ====================================================================== seeding (Django set up)
@@ -291,8 +292,8 @@ MESSAGE_COLUMNS = (
     "html", "provider_message_id", "status", "error", "attempts", "metadata", "created_at", "sent_at",
 )
 EVENT_COLUMNS = ("conversation_id", "kind", "actor_id", "data", "created_at")
-CONTACT_COLUMNS = ("id", "name", "email", "phone", "language", "avatar_url", "attributes", "created_at",
-                   "last_seen_at")
+CONTACT_COLUMNS = ("id", "name", "email", "phone", "phone_key", "language", "avatar_url", "attributes",
+                   "created_at", "last_seen_at")
 IDENTITY_COLUMNS = ("id", "contact_id", "channel_id", "external_id", "display_name", "profile", "created_at")
 
 
@@ -396,7 +397,8 @@ def contact_rows(rng: random.Random, count: int, channel: int, now: float,
         email = f"customer{cid}@example.co.th" if rng.random() < 0.5 else ""
         phone = f"08{rng.randint(10_000_000, 99_999_999)}" if rng.random() < 0.5 else ""
         created = ts(now - rng.random() * HISTORY_DAYS * DAY)
-        contacts.append((cid, name, email, phone, "th", "", "{}", created, None))
+        phone_key = f"+66{phone[1:]}" if phone else ""  # E.164, as contacts.phones.phone_key stores it
+        contacts.append((cid, name, email, phone, phone_key, "th", "", "{}", created, None))
         identities.append((cid, cid, channel, f"visitor-{cid:09d}", name, "{}", created))
     return contacts, identities
 

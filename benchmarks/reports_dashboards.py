@@ -442,6 +442,9 @@ def main() -> None:
     if run["profiles"]:
         print(f"Profiles of the dashboards over the goal: {run['profiles']}.")
     print(f"Machine: {machine()}.")
+    print(RESULT_PREFIX + json.dumps({"db": db, "conversations": args.conversations, "rows": run["rows"],
+                                      "wall_seconds": wall}, ensure_ascii=False, default=str),
+          flush=True)  # for benchmarks/run
 
 
 if __name__ == "__main__":
