@@ -53,6 +53,16 @@ def test_queue_is_ordered_by_priority_then_longest_waiting(visitor_says: Any, ag
     assert order == [urgent.pk, old.pk, new.pk, answered.pk]  # nobody waiting on us goes last
 
 
+def test_every_conversation_ever_is_listed_newest_first(visitor_says: Any, agent: Any) -> None:
+    urgent = visitor_says("ไฟไหม้!", visitor="visitor-urg-aaaaaaaaaaaaaaaaaa").conversation
+    actions.change_priority(conversation=urgent, actor=agent, priority=0)
+    done = visitor_says("ได้รับของแล้ว", visitor="visitor-don-aaaaaaaaaaaaaaaaaa").conversation
+    actions.change_status(conversation=done, actor=agent, status="resolved")
+    latest = visitor_says("สอบถามค่ะ", visitor="visitor-lat-aaaaaaaaaaaaaaaaaa").conversation
+    assert ids(queue_rows(agent, QueueFilter(queue="all", status="any"))) == [latest.pk, done.pk, urgent.pk]
+    assert ids(queue_rows(agent, QueueFilter(queue="all", status="active")))[0] == urgent.pk  # urgency first
+
+
 def test_filters_and_counts(visitor_says: Any, agent: Any, team: Any) -> None:
     a = visitor_says("หนึ่ง", visitor="visitor-a-aaaaaaaaaaaaaaaaaaaa").conversation
     b = visitor_says("สอง", visitor="visitor-b-aaaaaaaaaaaaaaaaaaaa").conversation

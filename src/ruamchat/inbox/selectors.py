@@ -106,6 +106,10 @@ def queue_conversations(
             qs = qs.filter(
                 Q(contact__name__icontains=term) | Q(contact__email__icontains=term) | Q(subject__icontains=term)
             )
+    if flt.status == "any":
+        # every conversation ever: urgency means nothing for most of them, so the newest first (the primary
+        # key's order, which stays fast at millions of rows where the urgency order would sort them all)
+        return qs.order_by("-id")
     return qs.order_by(*QUEUE_ORDER)
 
 
