@@ -106,7 +106,9 @@ else:
     # connections are not, and it saves a PostgreSQL connection set-up on every request.
     DATABASES["default"]["OPTIONS"] = {
         **DATABASES["default"].get("OPTIONS", {}),
-        "pool": {"min_size": 1, "max_size": CONFIG.db_pool_size, "timeout": 10},
+        # a short wait for a connection: with PostgreSQL away, a webhook is answered 503 within seconds
+        # (providers give up on slow answers), not after a long queue
+        "pool": {"min_size": 1, "max_size": CONFIG.db_pool_size, "timeout": 4},
     }
     # Pooled connections are not checked before use (CONN_HEALTH_CHECKS): the check is a round trip on every
     # request and job, about a fifth of a webhook's time. After PostgreSQL restarts, each old connection fails
@@ -122,7 +124,10 @@ if CONFIG.redis_url:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [CONFIG.redis_url],
+                # redis-py 8 reads with a 5 s socket timeout by default, the same as channels_redis' blocking
+                # read: every quiet socket would die with "Timeout reading" (django/channels_redis#422). A short
+                # connect timeout keeps a publish from waiting long for a Redis that is away.
+                "hosts": [{"address": CONFIG.redis_url, "socket_timeout": 15, "socket_connect_timeout": 2}],
                 "capacity": 1500,
                 "expiry": 30,
                 "prefix": os.environ.get("RUAMCHAT_CHANNEL_PREFIX", "ruamchat"),
@@ -139,6 +144,8 @@ CACHES: dict[str, Any] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": CONFIG.redis_url,
         "KEY_PREFIX": os.environ.get("RUAMCHAT_CHANNEL_PREFIX", "ruamchat"),
+        # a Redis that is down or unreachable costs a cache call about two seconds at most
+        "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
     } if CONFIG.redis_url else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 

@@ -4,6 +4,7 @@ address; an unknown or expired token gets a friendly page."""
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -20,6 +21,8 @@ from django_ratelimit.core import is_ratelimited
 
 from ruamchat.surveys import actions, selectors
 from ruamchat.surveys.models import Invitation, Survey
+
+logger = logging.getLogger("ruamchat.surveys")
 
 #: requests per address per minute on the survey pages (reading and answering)
 RATE = "60/m"
@@ -48,7 +51,14 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], *, statu
 
 
 def _limited(request: HttpRequest) -> HttpResponse | None:
-    if is_ratelimited(request, group="surveys", key="ip", rate=RATE, increment=True):
+    try:
+        limited = is_ratelimited(request, group="surveys", key="ip", rate=RATE, increment=True)
+    except Exception:
+        # the counters live in the cache (Redis at scale): a customer answering must not see an error because
+        # it is away; django-ratelimit's fail-open setting does not cover a refused connection
+        logger.warning("survey rate limit unavailable; letting the request through", exc_info=True)
+        return None
+    if limited:
         return _page(request, "surveys/problem.html", {"problem": "limited"}, status=429)
     return None
 

@@ -83,9 +83,27 @@ def serve_wsgi(*, host: str, port: int, workers: int, threads: int) -> None:
         def load(self) -> Any:
             from ruamchat.wsgi import application
 
-            return application
+            return _ForwardedFor(application, str(options["forwarded_allow_ips"]))
 
     Server().run()
+
+
+class _ForwardedFor:
+    """Gunicorn believes a trusted proxy's X-Forwarded-Proto but leaves REMOTE_ADDR as the proxy's address: take
+    the client's from X-Forwarded-For (the entry the proxy added, the last one) when the peer is a trusted
+    proxy, so the audit log and rate limits see who connected, as under uvicorn's proxy_headers."""
+
+    def __init__(self, app: Any, trusted: str) -> None:
+        self.app = app
+        self.trusted = {ip.strip() for ip in trusted.split(",") if ip.strip()}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        forwarded = environ.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded and ("*" in self.trusted or environ.get("REMOTE_ADDR") in self.trusted):
+            client = forwarded.split(",")[-1].strip()
+            if client:
+                environ["REMOTE_ADDR"] = client
+        return self.app(environ, start_response)
 
 
 def _close_database_connections() -> None:
