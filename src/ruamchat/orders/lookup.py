@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import ssl
 import time
 from collections.abc import Iterable
@@ -30,6 +31,8 @@ from ruamchat.core.secrets import SecretsUnreadable
 from ruamchat.orders import mapping, patterns, sample
 from ruamchat.orders.mapping import Order
 from ruamchat.orders.models import OrderSource
+
+logger = logging.getLogger("ruamchat.orders")
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 3
@@ -213,11 +216,11 @@ def lookup_many(numbers: list[str]) -> list[OrderResult]:
     if len(numbers) == 1:
         return [lookup(numbers[0], sources=sources)]
     keys = [cache_key(source, asked) for n in numbers for source, asked in _candidates(clean_number(n), sources)]
-    memo = _Memo(cache.get_many(keys) if keys else {})
+    memo = _Memo(_cache_get_many(keys) if keys else {})
     with ThreadPoolExecutor(max_workers=min(len(numbers), MAX_CONCURRENT), thread_name_prefix="orders") as pool:
         results = list(pool.map(lambda n: lookup(n, sources=sources, memo=memo), numbers))
     for key, (result, seconds) in memo.learnt.items():
-        cache.set(key, result, seconds)
+        _cache_set(key, result, seconds)
     return results
 
 
@@ -230,7 +233,7 @@ def cache_key(source: OrderSource, number: str) -> str:
 
 def lookup_in(source: OrderSource, number: str, *, memo: _Memo | None = None) -> OrderResult:
     key = cache_key(source, number)
-    remembered = memo.known.get(key) if memo is not None else cache.get(key)
+    remembered = memo.known.get(key) if memo is not None else _cache_get_many([key]).get(key)
     if isinstance(remembered, OrderResult):
         return replace(remembered, cached=True)
     result = _ask(source, number)
@@ -238,8 +241,26 @@ def lookup_in(source: OrderSource, number: str, *, memo: _Memo | None = None) ->
         if memo is not None:
             memo.learnt[key] = (result, source.cache_seconds)
         else:
-            cache.set(key, result, source.cache_seconds)
+            _cache_set(key, result, source.cache_seconds)
     return result
+
+
+# The cache only saves asking the shop again: when it is away (Redis restarting), orders are looked up without it.
+
+
+def _cache_get_many(keys: list[str]) -> dict[str, Any]:
+    try:
+        return dict(cache.get_many(keys))
+    except Exception as exc:
+        logger.warning("order look-up: the cache could not be read (%s); asking the source", exc)
+        return {}
+
+
+def _cache_set(key: str, result: OrderResult, seconds: int) -> None:
+    try:
+        cache.set(key, result, seconds)
+    except Exception as exc:
+        logger.warning("order look-up: the cache could not be written (%s)", exc)
 
 
 def _ask(source: OrderSource, number: str) -> OrderResult:

@@ -7,7 +7,6 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -16,12 +15,16 @@ from ruamchat.connectors.models import Channel
 from ruamchat.connectors.website import actions, selectors
 from ruamchat.connectors.website.connector import serialize_for_visitor, visitor_external_id
 from ruamchat.realtime import events as rt
+from ruamchat.realtime.consumers import WatchedConsumer
 
 MAX_FRAME_BYTES = 64 * 1024
 T = TypeVar("T")
 
 
-class WidgetConsumer(AsyncJsonWebsocketConsumer):
+class WidgetConsumer(WatchedConsumer):
+    """Watched like the agent's socket: when its subscription is lost (Redis restarted) it closes, and the widget
+    reconnects and says hello with the last message it knows, getting what it missed."""
+
     channel_obj: Channel
     visitor_token: str
     language: str
@@ -37,13 +40,11 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             return
         self.channel_obj = channel
         self.visitor_token = token
-        self.group = rt.visitor_group(channel.pk, visitor_external_id(token))
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.subscribe([rt.visitor_group(channel.pk, visitor_external_id(token))])
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.unsubscribe()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         if text_data is None or len(text_data.encode()) > MAX_FRAME_BYTES:

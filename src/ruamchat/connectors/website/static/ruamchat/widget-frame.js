@@ -3,9 +3,11 @@
  *
  * Never loses a message: every message the visitor writes gets a random client_id and is saved in an
  * outbox in localStorage before it is sent; it leaves the outbox only when the server acknowledges it
- * (or rejects it for good). Every (re)connect says hello with the highest message id shown, renders
- * the history it gets back (deduplicated by id) and resends whatever is still in the outbox; the
- * server stores a client_id once, however often it arrives.
+ * (or rejects it for good). Every (re)connect says hello with the highest message id the server's
+ * history answers have covered (not the highest shown: a message pushed live may have overtaken one
+ * that was lost while the server's channel layer restarted), renders the history it gets back
+ * (deduplicated by id) and resends whatever is still in the outbox; the server stores a client_id
+ * once, however often it arrives.
  *
  * All text goes into the page through textContent; links are built as elements, never as HTML.
  *
@@ -107,6 +109,7 @@
 
   var byId = new Map();
   var byClient = new Map();
+  // Every message up to this id is shown: it only moves with a history answer, which lists all of them.
   var lastId = 0;
   var timeFormat = new Intl.DateTimeFormat(config.lang === "th" ? "th-TH" : "en-GB",
     { hour: "2-digit", minute: "2-digit" });
@@ -477,7 +480,6 @@
     insertInOrder(li, message.id);
     setState(li, message.sender === "contact" ? "sent" : "");
     byId.set(message.id, li);
-    lastId = Math.max(lastId, message.id);
     return li;
   }
 
@@ -647,7 +649,9 @@
   function handle(data) {
     if (data.type === "history") {
       var wasPinned = pinned;
-      (Array.isArray(data.messages) ? data.messages : []).forEach(showServerMessage);
+      (Array.isArray(data.messages) ? data.messages : []).forEach(function (message) {
+        if (showServerMessage(message)) lastId = Math.max(lastId, message.id);
+      });
       groupNeighbours();
       if (typeof data.agents_online === "boolean") agentsOnline = data.agents_online;
       renderStatus();
@@ -664,7 +668,6 @@
         li.remove();
         insertInOrder(li, data.id);
         groupNeighbours();
-        lastId = Math.max(lastId, data.id);
       }
       if (li) setState(li, "sent");
       if (!outbox.length && notice.textContent === S.reconnecting) showNotice("");
