@@ -38,6 +38,7 @@ from ruamchat.contacts.models import Identity
 from ruamchat.inbox.actions import (
     attachments_to_fetch,
     mark_attachment_unavailable,
+    note_attachment_storage_full,
     receive_message,
     record_contact_status,
     record_delivery,
@@ -50,6 +51,7 @@ from ruamchat.inbox.actions import (
     withdraw_message,
 )
 from ruamchat.inbox.models import Attachment
+from ruamchat.inbox.storage import StorageFull
 from ruamchat.jobs import queue
 
 logger = logging.getLogger("ruamchat.connectors")
@@ -235,8 +237,23 @@ def fetch_attachment(*, attachment_id: int) -> None:
     if fetched is None:
         mark_attachment_unavailable(attachment_id=attachment_id, reason="gone")
         return
-    store_fetched_attachment(attachment_id=attachment_id, content=fetched.content,
-                             content_type=fetched.content_type, filename=fetched.filename)
+    try:
+        store_fetched_attachment(attachment_id=attachment_id, content=fetched.content,
+                                 content_type=fetched.content_type, filename=fetched.filename)
+    except StorageFull:
+        # The message is kept and the agent sees why its file is not there yet. Space may be freed: try again,
+        # waiting longer each time (1, 2, 4 … 30 minutes), for as many tries as the job has.
+        times = note_attachment_storage_full(attachment_id=attachment_id)
+        raise queue.Retry(STORAGE_FULL_REASON, delay=storage_full_retry_delay(times)) from None
+
+
+#: the job's last error (and, once its tries are spent, the attachment's "unavailable" reason) when storage is full
+STORAGE_FULL_REASON = "storage_full"
+
+
+def storage_full_retry_delay(times: int) -> timedelta:
+    """How long to wait before fetching an attachment again after the ``times``-th "storage full"."""
+    return timedelta(seconds=min(60 * 2 ** max(times - 1, 0), 30 * 60))
 
 
 def reprocess_inbound_events(*, actor: User | None, event_ids: list[int]) -> int:

@@ -4,6 +4,8 @@ records Events, and publishes realtime events after commit. Nothing else writes 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +28,7 @@ from ruamchat.contacts.actions import identify
 from ruamchat.core.text import preview_of, sanitize_html
 from ruamchat.inbox.models import Attachment, CannedResponse, Conversation, Event, Message, Tag
 from ruamchat.inbox.selectors import can_be_assigned, can_view, reply_window
+from ruamchat.inbox.storage import StorageFull, remove_files, save_file
 from ruamchat.jobs import queue
 from ruamchat.realtime import events as rt
 
@@ -134,7 +137,20 @@ def _check_outgoing(
     return text, uploads
 
 
-def _store_uploads(message: Message, uploads: list[UploadedFile]) -> None:
+@contextmanager
+def _files_removed_unless_kept() -> Iterator[list[str]]:
+    """The files stored in the block (append their names) are deleted again when the block fails: a message
+    that is not kept leaves no file behind. Put it outside the transaction, so the rows are rolled back first."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        remove_files(stored)
+        raise
+
+
+def _store_uploads(message: Message, uploads: list[UploadedFile], stored: list[str]) -> None:
+    """Raises StorageFull (a ValidationError: the agent is told, the draft stays) when there is no room."""
     for upload in uploads:
         content_type = (upload.content_type or "application/octet-stream").split(";")[0].strip().lower()
         filename = (upload.name or "file").rsplit("/", 1)[-1][:200]
@@ -142,7 +158,7 @@ def _store_uploads(message: Message, uploads: list[UploadedFile]) -> None:
             message=message, kind=Attachment.kind_for(content_type), filename=filename,
             content_type=content_type, size=upload.size or 0,
         )
-        attachment.file.save(filename, upload, save=False)
+        stored.append(save_file(attachment.file, filename, upload))
         attachment.save()
 
 
@@ -182,8 +198,8 @@ def receive_message(*, channel: Channel, inbound: InboundMessage) -> Message:
     if existing is not None:
         return existing
     try:
-        with transaction.atomic():
-            return _receive(channel, inbound)
+        with _files_removed_unless_kept() as stored, transaction.atomic():
+            return _receive(channel, inbound, stored)
     except IntegrityError:
         existing = Message.objects.filter(channel=channel, provider_message_id=inbound.provider_message_id).first()
         if existing is None:
@@ -191,7 +207,7 @@ def receive_message(*, channel: Channel, inbound: InboundMessage) -> Message:
         return existing
 
 
-def _receive(channel: Channel, inbound: InboundMessage) -> Message:
+def _receive(channel: Channel, inbound: InboundMessage, stored: list[str]) -> Message:
     if inbound.thread_id:
         # a group chat is one conversation of its own; the member who wrote goes on the message
         identity = identify(channel=channel, external_id=inbound.thread_id, name=inbound.thread_name)
@@ -262,7 +278,12 @@ def _receive(channel: Channel, inbound: InboundMessage) -> Message:
             external_url=item.url, data=data, size=len(item.content or b""),
         )
         if item.content is not None:
-            attachment.file.save(item.filename or f"{item.kind}", ContentFile(item.content), save=False)
+            try:
+                stored.append(save_file(attachment.file, item.filename or f"{item.kind}", ContentFile(item.content)))
+            except StorageFull:
+                # the message is kept; the attachment says why its file is not (the content came inline: there
+                # is nothing to fetch again later)
+                attachment.data = {**attachment.data, "storage_full": 1, "unavailable": "storage_full"}
         attachment.save()
 
     conversation.last_message_at = now
@@ -311,7 +332,7 @@ def send_reply(
     if not window.allowed:
         raise ValidationError(window.reason or _("This channel does not allow a reply now."))
     now = timezone.now()
-    with transaction.atomic():
+    with _files_removed_unless_kept() as stored, transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         message = Message.objects.create(
             conversation=conversation, channel_id=conversation.channel_id,
@@ -322,7 +343,7 @@ def send_reply(
                 **({"reply_tag": window.tag} if window.tag else {}),
             },
         )
-        _store_uploads(message, uploads)
+        _store_uploads(message, uploads, stored)
         fields = ["last_message_at", "last_message_preview", "waiting_since", "handover", "status", "updated_at"]
         if sender_type == Message.Sender.AGENT:
             _end_bot(conversation, actor, "replied")
@@ -390,13 +411,13 @@ def add_note(*, conversation: Conversation, actor: User, text: str,
              uploads: list[UploadedFile] | None = None) -> Message:
     """A private note: seen by agents only, never sent to the customer."""
     text, uploads = _check_outgoing(actor, conversation, text, uploads)
-    with transaction.atomic():
+    with _files_removed_unless_kept() as stored, transaction.atomic():
         message = Message.objects.create(
             conversation=conversation, channel_id=conversation.channel_id,
             direction=Message.Direction.OUTGOING, sender_type=Message.Sender.AGENT, sender_user=actor,
             is_private=True, text=text, status=Message.Status.SENT, sent_at=timezone.now(),
         )
-        _store_uploads(message, uploads)
+        _store_uploads(message, uploads, stored)
         _publish_message(conversation, message)
     return message
 
@@ -1016,7 +1037,7 @@ def store_fetched_attachment(
             pk=attachment_id)
         if attachment.file:
             return
-        data = {k: v for k, v in attachment.data.items() if k != "fetch"}
+        data = {k: v for k, v in attachment.data.items() if k not in ("fetch", "storage_full")}
         if len(content) > limit:
             # kept as a note, so the agent knows something was sent and why it is not here
             attachment.data = {**data, "too_large": len(content)}
@@ -1024,13 +1045,27 @@ def store_fetched_attachment(
             attachment.save(update_fields=["data", "size"])
         else:
             name = filename or attachment.filename or f"{attachment.kind}-{attachment.pk}"
-            attachment.file.save(name, ContentFile(content), save=False)
+            # StorageFull goes to the caller (the fetch job notes it and tries again later)
+            save_file(attachment.file, name, ContentFile(content))
             attachment.filename = attachment.filename or name
             attachment.content_type = content_type or attachment.content_type
             attachment.size = len(content)
             attachment.data = data
             attachment.save()
         _publish_status(attachment.message)
+
+
+def note_attachment_storage_full(*, attachment_id: int) -> int:
+    """A fetched file could not be stored for lack of room: the agent sees why (and that it is tried again, as
+    long as the attachment still has what to fetch). Returns how many times that has happened to it."""
+    with transaction.atomic():
+        attachment = Attachment.objects.select_for_update().select_related("message__conversation").get(
+            pk=attachment_id)
+        times = int(attachment.data.get("storage_full") or 0) + 1
+        attachment.data = {**attachment.data, "storage_full": times}
+        attachment.save(update_fields=["data"])
+        _publish_status(attachment.message)
+    return times
 
 
 def mark_attachment_unavailable(*, attachment_id: int, reason: str) -> None:

@@ -21,6 +21,7 @@ from ruamchat.contacts.actions import identify
 from ruamchat.contacts.models import Identity
 from ruamchat.inbox.actions import check_upload, receive_message
 from ruamchat.inbox.models import Message
+from ruamchat.inbox.storage import StorageFull
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 VISITOR_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
@@ -91,6 +92,9 @@ def receive_visitor_message(
                 for u in uploads
             ))
         message = receive_message(channel=channel, inbound=inbound)
+        if uploads and any(a.data.get("storage_full") for a in message.attachments.all()):
+            # the visitor is still here to be told, and can send the file again later: nothing is kept
+            raise StorageFull()
         InboundEvent.objects.filter(pk=event.pk).update(
             status=InboundEvent.Status.PROCESSED, processed_at=timezone.now()
         )
