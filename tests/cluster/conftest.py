@@ -16,6 +16,7 @@ from tests.cluster.harness import (
     Cluster,
     ClusterError,
     Database,
+    PrivateRedis,
     Services,
     services_from_env,
 )
@@ -67,12 +68,10 @@ def register(request: pytest.FixtureRequest, cluster: Cluster) -> None:
     request.node.stash.setdefault(CLUSTERS, []).append(cluster)
 
 
-@pytest.fixture
-def cluster(request: pytest.FixtureRequest, tmp_path: Path, cluster_services: Services,
-            migrated_template: Database, line: FakeLineApi) -> Iterator[Cluster]:
-    """A set-up on a migrated database of its own (shared PostgreSQL and Redis); no processes started yet."""
-    database = Database.create(cluster_services.pg_admin_url, template=migrated_template)
-    made = Cluster(tmp_path, database=database, redis_url=cluster_services.redis_url, line=line)
+def _cluster_on(request: pytest.FixtureRequest, tmp_path: Path, services: Services, template: Database,
+                line: FakeLineApi, redis_url: str) -> Iterator[Cluster]:
+    database = Database.create(services.pg_admin_url, template=template)
+    made = Cluster(tmp_path, database=database, redis_url=redis_url, line=line)
     register(request, made)
     try:
         yield made
@@ -81,4 +80,27 @@ def cluster(request: pytest.FixtureRequest, tmp_path: Path, cluster_services: Se
             made.close()
         finally:
             database.drop()
+
+
+@pytest.fixture
+def cluster(request: pytest.FixtureRequest, tmp_path: Path, cluster_services: Services,
+            migrated_template: Database, line: FakeLineApi) -> Iterator[Cluster]:
+    """A set-up on a migrated database of its own (shared PostgreSQL and Redis); no processes started yet."""
+    yield from _cluster_on(request, tmp_path, cluster_services, migrated_template, line, cluster_services.redis_url)
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    server = PrivateRedis().start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def redis_cluster(request: pytest.FixtureRequest, tmp_path: Path, cluster_services: Services,
+                  migrated_template: Database, line: FakeLineApi, private_redis: PrivateRedis) -> Iterator[Cluster]:
+    """The cluster fixture's set-up, on a Redis of the test's own (to stop and start)."""
+    yield from _cluster_on(request, tmp_path, cluster_services, migrated_template, line, private_redis.url)
 

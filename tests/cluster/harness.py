@@ -71,7 +71,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -209,28 +209,27 @@ def _pg_tool(name: str) -> str:
     return str(found[-1]) if found else name
 
 
-class PrivatePostgres:
-    """A PostgreSQL server of the caller's own (``scripts/services`` with RUAMCHAT_SERVICES_DIR and
-    RUAMCHAT_PG_PORT of its own), so it can be stopped and started without touching the shared one.
+class _PrivateServer:
+    """A server of the caller's own, run by ``scripts/services`` with a directory and a port of its own, so it
+    can be stopped and started without touching the shared one. The directory is made under /tmp directly:
+    PostgreSQL runs as the ``postgres`` user, which cannot enter pytest's private tmp_path."""
 
-    Its directory is made under /tmp directly: the server runs as the ``postgres`` user, which cannot enter
-    pytest's private tmp_path."""
+    service = ""
+    port_variable = ""
 
     def __init__(self) -> None:
-        self.directory = Path(tempfile.mkdtemp(prefix="rc-cluster-pg-"))
+        self.directory = Path(tempfile.mkdtemp(prefix=f"rc-cluster-{self.service}-"))
         self.port = free_port()
-        self.admin_url = f"postgres://ruamchat@127.0.0.1:{self.port}/ruamchat"
-        self.log = self.directory / "postgres.log"
 
     def _services(self, action: str) -> None:
-        env = {**os.environ, "RUAMCHAT_SERVICES_DIR": str(self.directory), "RUAMCHAT_PG_PORT": str(self.port)}
-        done = subprocess.run(["bash", str(SERVICES_SCRIPT), action, "postgres"], env=env, cwd=ROOT,
+        env = {**os.environ, "RUAMCHAT_SERVICES_DIR": str(self.directory), self.port_variable: str(self.port)}
+        done = subprocess.run(["bash", str(SERVICES_SCRIPT), action, self.service], env=env, cwd=ROOT,
                               capture_output=True, text=True, timeout=180, check=False)
         if done.returncode != 0:
-            raise ClusterError(f"scripts/services {action} postgres (port {self.port}) failed "
+            raise ClusterError(f"scripts/services {action} {self.service} (port {self.port}) failed "
                                f"(exit {done.returncode}):\n{done.stderr[-3000:]}")
 
-    def start(self) -> PrivatePostgres:
+    def start(self) -> Self:
         self._services("start")
         return self
 
@@ -243,6 +242,39 @@ class PrivatePostgres:
             self._services("stop")
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class PrivatePostgres(_PrivateServer):
+    """A PostgreSQL server of the test's own."""
+
+    service = "postgres"
+    port_variable = "RUAMCHAT_PG_PORT"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.admin_url = f"postgres://ruamchat@127.0.0.1:{self.port}/ruamchat"
+        self.log = self.directory / "postgres.log"
+
+
+class PrivateRedis(_PrivateServer):
+    """A Redis server of the test's own (no persistence: a restart forgets everything, as in production
+    set-ups without it)."""
+
+    service = "redis"
+    port_variable = "RUAMCHAT_REDIS_PORT"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def flush(self) -> None:
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=5, socket_timeout=5)
+        try:
+            client.flushall()
+        finally:
+            client.close()
 
     def log_tail(self, lines: int = 30) -> str:
         return _tail(self.log, lines)

@@ -11,30 +11,18 @@ websockets notice through their probes, reconnect and catch up, and a reply sent
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Frame, Page, expect
 
-from tests.cluster.conftest import register
 from tests.cluster.harness import (
-    ROOT,
-    SERVICES_SCRIPT,
     Api,
     Cluster,
-    ClusterError,
-    Database,
-    Services,
+    PrivateRedis,
     WebhookSender,
-    free_port,
     incoming_message_ids,
     line_user_id,
     post_webhook,
@@ -82,69 +70,6 @@ WATCH_CONNECTION = """
 """
 
 
-class PrivateRedis:
-    """A Redis server of the test's own (``scripts/services`` with a directory and a port of its own, no
-    persistence), stopped and started by the test without disturbing anyone else."""
-
-    def __init__(self) -> None:
-        self.directory = Path(tempfile.mkdtemp(prefix="rc-cluster-redis-"))
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def _services(self, action: str) -> None:
-        env = {**os.environ, "RUAMCHAT_SERVICES_DIR": str(self.directory), "RUAMCHAT_REDIS_PORT": str(self.port)}
-        done = subprocess.run(["bash", str(SERVICES_SCRIPT), action, "redis"], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=120, check=False)
-        if done.returncode != 0:
-            raise ClusterError(f"scripts/services {action} redis (port {self.port}) failed "
-                               f"(exit {done.returncode}):\n{done.stderr[-3000:]}")
-
-    def start(self) -> PrivateRedis:
-        self._services("start")
-        return self
-
-    def stop(self) -> None:
-        self._services("stop")
-
-    def flush(self) -> None:
-        import redis
-
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=5, socket_timeout=5)
-        try:
-            client.flushall()
-        finally:
-            client.close()
-
-    def close(self) -> None:
-        try:
-            self._services("stop")
-        finally:
-            shutil.rmtree(self.directory, ignore_errors=True)
-
-
-@pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis().start()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.fixture
-def redis_cluster(request: pytest.FixtureRequest, tmp_path: Path, cluster_services: Services,
-                  migrated_template: Database, line: FakeLineApi, private_redis: PrivateRedis) -> Iterator[Cluster]:
-    """The cluster fixture's set-up, on the private Redis."""
-    database = Database.create(cluster_services.pg_admin_url, template=migrated_template)
-    made = Cluster(tmp_path, database=database, redis_url=private_redis.url, line=line)
-    register(request, made)
-    try:
-        yield made
-    finally:
-        try:
-            made.close()
-        finally:
-            database.drop()
 
 
 def sign_in(context: BrowserContext, base: str) -> Page:
