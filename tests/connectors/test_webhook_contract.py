@@ -151,6 +151,7 @@ def test_a_webhook_while_the_database_is_away_is_answered_503_so_the_provider_re
     from django.utils import translation
 
     client = Client(raise_request_exception=False)
+    client.cookies["ruamchat_lang"] = "en"  # the answer is in the site's language (Thai) otherwise
     browser = Client(raise_request_exception=False)
     browser.force_login(agent)
     with connection.execute_wrapper(_database_away), translation.override("en"):
