@@ -26,7 +26,16 @@ from tests.fakes.line_api import FakeLineApi, webhook_headers
 pytestmark = [pytest.mark.cluster]
 
 PASSWORD = "cluster-admin-password-9"
-FULL = "could not be stored: the attachment storage is full"
+def _thai(text: str) -> str:
+    """What the processes answer: the site's language (Thai) for the admin's pages and the API."""
+    from django.utils import translation
+
+    with translation.override("th"):
+        return translation.gettext(text)
+
+
+FULL = _thai("could not be stored: the attachment storage is full")
+LATER = _thai("trying again later")
 #: a JPEG's worth of bytes (the fake LINE API serves them as the image's content)
 IMAGE = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 160 + b"\xff\xd9"
 
@@ -124,7 +133,7 @@ def test_full_attachment_storage_keeps_the_message_says_why_and_stores_the_file_
                                                   (message_id,))
     browser = signed_in(web.url)
     page = browser.get(f"/inbox/c/{conversation_id}/?queue=all").text
-    assert FULL in page and "trying again later" in page
+    assert FULL in page and LATER in page
     [(run_after_seconds, last_error)] = cluster.database.query(
         "SELECT extract(epoch FROM run_after - now()), last_error FROM jobs_job "
         "WHERE name = 'connectors.fetch_attachment' AND status = 'queued'")
