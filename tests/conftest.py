@@ -173,7 +173,7 @@ class LiveServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(application, host="127.0.0.1", port=self.port, lifespan="on",
-                                log_level="warning", ws="websockets-sansio")
+                                log_level="warning", ws="websockets-sansio", timeout_graceful_shutdown=10)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -190,8 +190,11 @@ class LiveServer:
 
     def stop(self) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=30)
+        self.thread.join(timeout=60)
         os.environ.pop("RUAMCHAT_SERVE_WORKER", None)
+        if self.thread.is_alive():
+            # its worker would go on running jobs in the next test's database: say so here, not there
+            raise RuntimeError("live server (and its in-process worker) did not stop within 60 s")
 
 
 @pytest.fixture

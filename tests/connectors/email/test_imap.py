@@ -133,3 +133,26 @@ def test_the_watcher_notices_new_mail_at_once_with_idle(dovecot: Any, team: Any,
         thread.join(timeout=40)
     assert not thread.is_alive()
     assert MailboxState.objects.get(channel=channel).watch_lease_by == ""  # handed back on stop
+
+
+
+def test_a_watcher_in_idle_stops_soon_after_its_worker_stops() -> None:
+    from ruamchat.connectors.email import watcher
+
+    class QuietServer:
+        """An IMAP connection in IDLE on which nothing ever happens (no keep-alive either, as with many servers)."""
+
+        waiting = threading.Event()
+
+        def idle_check(self, timeout: float) -> list[Any]:
+            self.waiting.set()
+            threading.Event().wait(timeout)
+            return []
+
+    server, stop = QuietServer(), threading.Event()
+    thread = threading.Thread(target=watcher._idle_until_news, args=(server, stop), daemon=True)
+    thread.start()
+    assert server.waiting.wait(timeout=5)
+    stop.set()
+    thread.join(timeout=5)  # one IDLE lasts up to IDLE_SECONDS (25 s)
+    assert not thread.is_alive()

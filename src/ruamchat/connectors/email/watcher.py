@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 import time
+from typing import Any
 
 from django.db import close_old_connections, connections
 
@@ -26,6 +27,8 @@ SUPERVISE_SECONDS = 15.0
 #: the longest one IDLE lasts before the watcher renews its lease and idles again
 IDLE_SECONDS = 25.0
 MAX_BACKOFF = 300.0
+#: how often a watcher in IDLE looks whether its worker is stopping
+IDLE_CHECK_SECONDS = 1.0
 
 
 def _fingerprint(box: Mailbox) -> str:
@@ -100,6 +103,16 @@ def watch(channel_id: int, stop: threading.Event, owner: str) -> None:
         connections.close_all()  # this thread's connections: it is ending
 
 
+def _idle_until_news(client: Any, stop: threading.Event) -> None:
+    """Wait in IDLE until the server reports a change, IDLE_SECONDS pass, or the worker stops: checked in short
+    slices, so stopping a worker never waits for a quiet mailbox."""
+    deadline = time.monotonic() + IDLE_SECONDS
+    while not stop.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0 or client.idle_check(timeout=min(IDLE_CHECK_SECONDS, left)):
+            return
+
+
 def _session(channel: Channel, box: Mailbox, stop: threading.Event, owner: str) -> None:
     client = connect_imap(box)
     try:
@@ -115,7 +128,7 @@ def _session(channel: Channel, box: Mailbox, stop: threading.Event, owner: str) 
             if idle:
                 client.idle()
                 try:
-                    client.idle_check(timeout=IDLE_SECONDS)
+                    _idle_until_news(client, stop)
                 finally:
                     client.idle_done()
             else:

@@ -49,6 +49,8 @@ def serve(*, host: str, port: int, workers: int, run_worker: bool, stdout: Any) 
         "ruamchat.asgi:application", host=host, port=port, workers=workers, lifespan="on",
         log_level=os.environ.get("RUAMCHAT_LOG_LEVEL", "warning").lower(), proxy_headers=True,
         ws="websockets-sansio", ws_max_size=256 * 1024,
+        # on stop, open websockets are told to reconnect (1012) and requests get this long to finish
+        timeout_graceful_shutdown=20,
     )
 
 
