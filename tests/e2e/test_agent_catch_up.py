@@ -70,3 +70,45 @@ def test_agent_catches_up_after_losing_the_connection(
         expect(page.locator("#queue-list")).to_contain_text("มีสินค้าไซส์ L ไหมครับ")
     finally:
         context.close()
+
+
+def test_a_handshake_that_never_answers_is_given_up_and_the_page_comes_online(
+    live_server_url: str, chromium: Any, make_agent: Any, team: Any
+) -> None:
+    import socket
+    import threading
+
+    make_agent(teams=[team], username="kanya", password=PASSWORD)
+    # a server that takes the connection and never answers the handshake (a stuck process behind a proxy)
+    silent = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.append(silent.accept()[0]), daemon=True).start()
+    context = chromium.new_context()
+    # the page's first agent socket goes to the silent server; later ones to ruamchat
+    context.add_init_script(f"""(() => {{
+      const Real = window.WebSocket;
+      let first = true;
+      function Redirected(url, protocols) {{
+        if (first && String(url).indexOf("/ws/agent/") >= 0) {{
+          first = false;
+          url = "ws://127.0.0.1:{silent.getsockname()[1]}/ws/agent/";
+        }}
+        return new Real(url, protocols);
+      }}
+      Redirected.prototype = Real.prototype;
+      for (const name of ["CONNECTING", "OPEN", "CLOSING", "CLOSED"]) Redirected[name] = Real[name];
+      window.WebSocket = Redirected;
+    }})();""")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server_url}/login/")
+        page.locator("#id_username").fill("kanya")
+        page.locator("#id_password").fill(PASSWORD)
+        page.locator("#id_password").press("Enter")
+        expect(page.locator("#connection-status")).to_have_attribute("data-state", "online", timeout=45_000)
+        assert len(held) == 1  # the first try did reach the silent server and was given up
+    finally:
+        context.close()
+        for connection in held:
+            connection.close()
+        silent.close()

@@ -135,3 +135,24 @@ async def test_a_channel_layer_that_fails_to_deliver_closes_the_socket_instead_o
         code = output["code"]
     assert code == consumers.RECONNECT_CODE
     await socket.wait()
+
+
+async def test_an_opening_that_never_finishes_is_closed_so_the_browser_tries_again(
+    agent: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    monkeypatch.setattr(consumers, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(consumers, "PROBE_INTERVAL", 60.0)  # (the layer call's own limit: longer than the opening's)
+    layer = get_channel_layer()
+
+    async def never_answers(*args: Any, **kwargs: Any) -> None:
+        await asyncio.Event().wait()  # a Redis that took the connection and says nothing
+
+    monkeypatch.setattr(layer, "group_add", never_answers)
+    headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1"),
+               (b"cookie", await database_sync_to_async(_cookie)(agent))]
+    socket = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
+    connected, code = await socket.connect(timeout=10)
+    assert not connected and code == consumers.RECONNECT_CODE
+    await socket.wait()

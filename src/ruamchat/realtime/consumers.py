@@ -34,6 +34,9 @@ PROBE_INTERVAL = 10.0
 REJOIN_EVERY = 6
 #: the close code for "reconnect, please" (1012: service restart); every close makes our browsers reconnect
 RECONNECT_CODE = 1012
+#: the longest a socket's opening (its checks in the database, joining its groups) may take: past it the socket
+#: is closed and the browser tries again, rather than waiting on a handshake that never ends
+CONNECT_TIMEOUT = 15.0
 #: what a broken channel layer raises (Redis gone, refused, timed out, reset: redis-py wraps them all), and our own
 #: time limit on a layer call (a Redis that accepts connections but does not answer must not hang a socket)
 LAYER_ERRORS = (RedisError, TimeoutError)
@@ -68,6 +71,16 @@ class WatchedConsumer(AsyncJsonWebsocketConsumer):
             await self._close_for_reconnect()
         finally:
             self._stop_watching()
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                await super().websocket_connect(message)
+        except TimeoutError:
+            # (the database thread or the channel layer is stuck or very slow: say so, and let the browser retry)
+            logger.warning("websocket %s: opening took longer than %.0f s; closed so the browser tries again",
+                           self.scope.get("path"), CONNECT_TIMEOUT)
+            await self._close_for_reconnect()
 
     async def subscribe(self, groups: list[str]) -> None:
         """Join ``groups`` and the socket's own probe group, and start watching them."""

@@ -312,10 +312,19 @@
     if (label && statusEl.textContent !== label) statusEl.textContent = label;
   }
 
+  /* A handshake that gets no answer (a server or proxy that took the connection and hangs) is given up after
+     this long, and the usual reconnect follows: a browser by itself would wait for it for minutes. */
+  const OPEN_TIMEOUT = 20000;
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(scheme + "//" + location.host + (body.dataset.wsPath || "/ws/agent/"));
+    const opening = new WebSocket(scheme + "//" + location.host + (body.dataset.wsPath || "/ws/agent/"));
+    socket = opening;
+    const openTimer = setTimeout(function () {
+      if (opening.readyState === WebSocket.CONNECTING) opening.close();
+    }, OPEN_TIMEOUT);
     socket.addEventListener("open", function () {
+      clearTimeout(openTimer);
       backoff = 1000;
       setConnection("online");
       clearInterval(pingTimer);
@@ -346,6 +355,7 @@
       }
     });
     socket.addEventListener("close", function () {
+      clearTimeout(openTimer);
       clearInterval(pingTimer);
       socket = null;
       setConnection("reconnecting");

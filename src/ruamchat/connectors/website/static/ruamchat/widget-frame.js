@@ -24,6 +24,7 @@
   var PREFIX = "ruamchat:" + config.key + ":";
   var MIN_DELAY = 1000;
   var MAX_DELAY = 15000;
+  var OPEN_TIMEOUT = 20000; // ms a websocket handshake may take before it is given up and retried
 
   var app = document.getElementById("rc-app");
   var list = document.getElementById("rc-messages");
@@ -593,7 +594,12 @@
       return;
     }
     socket = ws;
+    // a handshake that gets no answer is given up (then the usual reconnect); a browser alone waits minutes
+    var openTimer = setTimeout(function () {
+      if (ws.readyState === WebSocket.CONNECTING) ws.close();
+    }, OPEN_TIMEOUT);
     ws.onopen = function () {
+      clearTimeout(openTimer);
       if (ws !== socket) return;
       attempts = 0;
       everConnected = true;
@@ -614,6 +620,7 @@
       if (data && typeof data === "object") handle(data);
     };
     ws.onclose = function () {
+      clearTimeout(openTimer);
       if (ws !== socket) return;
       socket = null;
       connection = "closed";
