@@ -76,6 +76,11 @@ class Config:
     secure_cookies: bool
     db_pool_size: int
     job_lease_seconds: int
+    session_idle_minutes: int
+    session_max_hours: int
+    smtp_url: str
+    mail_from: str
+    hsts_seconds: int
 
 
 def load() -> Config:
@@ -99,4 +104,9 @@ def load() -> Config:
         secure_cookies=_bool("RUAMCHAT_SECURE_COOKIES", False),
         db_pool_size=_int("RUAMCHAT_DB_POOL_SIZE", 10),
         job_lease_seconds=max(_int("RUAMCHAT_JOB_LEASE_SECONDS", 60), 5),
+        session_idle_minutes=max(_int("RUAMCHAT_SESSION_IDLE_MINUTES", 8 * 60), 5),
+        session_max_hours=max(_int("RUAMCHAT_SESSION_MAX_HOURS", 7 * 24), 1),
+        smtp_url=os.environ.get("RUAMCHAT_SMTP_URL", ""),
+        mail_from=os.environ.get("RUAMCHAT_MAIL_FROM", ""),
+        hsts_seconds=max(_int("RUAMCHAT_HSTS_SECONDS", 0), 0),
     )

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "django_htmx",
+    "csp",
     "ruamchat.core",
     "ruamchat.web",
     "ruamchat.accounts",
@@ -66,6 +67,9 @@ MIDDLEWARE = [
     "ruamchat.web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ruamchat.accounts.sessions.SessionGuardMiddleware",
+    "ruamchat.privacy.actions.AuditAddressMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -149,9 +153,16 @@ CACHES: dict[str, Any] = {
     } if CONFIG.redis_url else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
+# Argon2id for every new or changed password; a password stored with an older hasher is re-hashed with Argon2 at
+# its next successful sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -180,12 +191,61 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CONFIG.secure_cookies
+# a session ends after this long in any case (accounts.sessions also ends one left idle)
+SESSION_COOKIE_AGE = CONFIG.session_max_hours * 3600
 CSRF_COOKIE_SECURE = CONFIG.secure_cookies
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = CONFIG.secure_cookies
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HSTS only when asked for: a browser remembers it for this long, so it must not be sent before TLS works
+SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+X_FRAME_OPTIONS = "DENY"  # every page but the website chat's own frame (connectors/website/views.py)
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline; no plugins; no
+# framing but by ourselves. Inline style attributes stay allowed (the charts and templates set widths).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", "https:"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'", "ws:", "wss:"] if not CONFIG.secure_cookies else ["'self'", "wss:"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Mail ruamchat sends as itself (password resets): RUAMCHAT_SMTP_URL = smtp://host:25, smtp+starttls://user:pass@
+# host:587 or smtps://user:pass@host:465. Without it, password reset by email is not offered.
+PASSWORD_RESET_BY_EMAIL = bool(CONFIG.smtp_url)
+DEFAULT_FROM_EMAIL = CONFIG.mail_from or f"ruamchat <no-reply@{CONFIG.allowed_hosts[0].strip('[]') or 'localhost'}>"
+if CONFIG.smtp_url:
+    from urllib.parse import unquote, urlsplit
+
+    _smtp = urlsplit(CONFIG.smtp_url)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _smtp.hostname or "localhost"
+    EMAIL_USE_SSL = _smtp.scheme == "smtps"
+    EMAIL_USE_TLS = _smtp.scheme == "smtp+starttls"
+    EMAIL_PORT = _smtp.port or (465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
+    EMAIL_HOST_USER = unquote(_smtp.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+PASSWORD_RESET_TIMEOUT = 3600  # a reset link works for an hour
 
 RUAMCHAT: dict[str, Any] = {
     "REOPEN_WINDOW_HOURS": CONFIG.reopen_window_hours,
+    "SESSION_IDLE_MINUTES": CONFIG.session_idle_minutes,
     "UPLOAD_MAX_BYTES": CONFIG.upload_max_bytes,
     "EMAIL_MAX_BYTES": CONFIG.email_max_bytes,
     "UPLOAD_CONTENT_TYPES": [

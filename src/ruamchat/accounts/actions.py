@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -148,15 +149,32 @@ def set_presence(*, user: User, presence: str) -> None:
         release_conversations(user_id=user.pk, reason=presence)
 
 
-def create_api_token(*, user: User, name: str = "") -> str:
-    """Create a token and return it in full; only its digest is kept."""
+def create_api_token(*, user: User, name: str = "", scope: str = ApiToken.Scope.FULL,
+                     actor: User | None = None, request: HttpRequest | None = None) -> str:
+    """Create a token and return it in full; only its digest is kept. ``actor`` (who made it, when not a
+    command-line administrator) goes to the audit log."""
+    from ruamchat.privacy.actions import record_access
+    from ruamchat.privacy.models import AuditRecord
+
+    if scope not in ApiToken.Scope.values:
+        raise ValidationError({"scope": _("Choose read only or read and write.")})
     raw = "rc_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw))
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name[:100], scope=scope, prefix=raw[:10],
+                                        digest=ApiToken.digest_of(raw))
+        record_access(actor=actor, action=AuditRecord.Action.TOKEN, contact_id=None, request=request,
+                      detail={"created": token.prefix, "user": user.get_username(), "scope": scope, "name": name})
     return raw
 
 
-def revoke_api_token(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def revoke_api_token(*, token: ApiToken, actor: User | None = None, request: HttpRequest | None = None) -> None:
+    from ruamchat.privacy.actions import record_access
+    from ruamchat.privacy.models import AuditRecord
+
+    with transaction.atomic():
+        if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+            record_access(actor=actor, action=AuditRecord.Action.TOKEN, contact_id=None, request=request,
+                          detail={"revoked": token.prefix, "user": token.user.get_username()})
 
 
 def mark_api_token_used(*, token: ApiToken) -> None:

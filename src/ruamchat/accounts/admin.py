@@ -65,8 +65,9 @@ class AgentUserAdmin(UserAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created with `ruamchat token create`; here they can only be seen and revoked."""
 
-    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    list_display = ("prefix", "user", "name", "scope", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("scope",)
+    readonly_fields = ("prefix", "user", "name", "scope", "created_at", "last_used_at", "revoked_at")
     exclude = ("digest",)
     actions = ["revoke"]
 
@@ -75,5 +76,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        actor = request.user if isinstance(request.user, User) else None
         for token in queryset:
-            actions.revoke_api_token(token=token)
+            actions.revoke_api_token(token=token, actor=actor, request=request)

@@ -1,4 +1,4 @@
-"""Teams, the agents in them, and API tokens."""
+"""Teams, the agents in them, API tokens, and the sessions agents are signed in with."""
 
 from __future__ import annotations
 
@@ -91,8 +91,14 @@ class AgentProfile(models.Model):
 class ApiToken(models.Model):
     """A bearer token for scripts. Only a SHA-256 digest is stored; the token is shown once."""
 
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        FULL = "full", _("Read and write")
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)
+    #: what the token may do, within what its user may do: a read-only token is refused every change (403)
+    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices, default=Scope.FULL)
     prefix = models.CharField(max_length=12, db_index=True)
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -109,3 +115,23 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class UserSession(models.Model):
+    """A signed-in browser: shown to its user (and ended from there), and to administrators. The session itself
+    lives in Django's session store; this row says whose it is, from where, and when it was last used."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="browser_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.address or '-'}"

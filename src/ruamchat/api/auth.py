@@ -14,6 +14,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from ruamchat.accounts.actions import mark_api_token_used
+from ruamchat.accounts.models import ApiToken
 from ruamchat.accounts.selectors import active_api_token, profile_for
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -46,6 +47,8 @@ class BearerTokenAuth(HttpBearer):
         found = active_api_token(token)
         if found is None:
             raise AuthenticationError(401, _("This API token is not valid: it is wrong or has been revoked."))
+        if found.scope == ApiToken.Scope.READ and request.method not in SAFE_METHODS:
+            raise HttpError(403, _("This API token may only read: create a read-and-write token to make changes."))
         mark_api_token_used(token=found)
         user = found.user
         request.user = user

@@ -35,6 +35,7 @@ from ruamchat.connectors.base import (
 from ruamchat.connectors.models import Channel, InboundEvent
 from ruamchat.contacts.actions import apply_profile
 from ruamchat.contacts.models import Identity
+from ruamchat.core.outbound import OutboundRefused
 from ruamchat.inbox.actions import (
     attachments_to_fetch,
     mark_attachment_unavailable,
@@ -53,6 +54,7 @@ from ruamchat.inbox.actions import (
 from ruamchat.inbox.models import Attachment
 from ruamchat.inbox.storage import StorageFull
 from ruamchat.jobs import queue
+from ruamchat.privacy.actions import record_admin_change
 
 logger = logging.getLogger("ruamchat.connectors")
 
@@ -68,7 +70,10 @@ def create_channel(
     channel = Channel(kind=kind, name=name.strip(), default_team=default_team, config=config or {})
     channel.set_secrets(secrets or {})
     channel.full_clean()
-    channel.save()
+    with transaction.atomic():
+        channel.save()
+        record_admin_change(actor=actor, what="channel", object_id=channel.pk, summary=f"created {kind}: {name}",
+                            changed=sorted({*(config or {}), *(f"secret:{k}" for k in (secrets or {}))}))
     return channel
 
 
@@ -91,7 +96,14 @@ def update_channel(
     if is_active is not None:
         channel.is_active = is_active
     channel.full_clean()
-    channel.save()
+    changed = [*(["name"] if name is not None else []), *(config or {}),
+               *(f"secret:{k}" for k, v in (secrets or {}).items() if v),
+               *(["is_active"] if is_active is not None else []),
+               *(["default_team"] if default_team is not None or clear_default_team else [])]
+    with transaction.atomic():
+        channel.save()
+        record_admin_change(actor=actor, what="channel", object_id=channel.pk, summary=f"changed: {channel.name}",
+                            changed=changed)
     return channel
 
 
@@ -233,7 +245,12 @@ def fetch_attachment(*, attachment_id: int) -> None:
     if attachment is None or attachment.file or not attachment.data.get("fetch"):
         return
     channel = attachment.message.channel
-    fetched = registry.get(channel.kind).fetch_attachment(channel, attachment.data["fetch"])
+    try:
+        fetched = registry.get(channel.kind).fetch_attachment(channel, attachment.data["fetch"])
+    except OutboundRefused as exc:  # the file is at an address ruamchat does not connect to: for good
+        logger.warning("attachment %s of channel %s not downloaded: %s", attachment_id, channel.pk, exc)
+        mark_attachment_unavailable(attachment_id=attachment_id, reason=ATTACHMENT_REFUSED_REASON)
+        return
     if fetched is None:
         mark_attachment_unavailable(attachment_id=attachment_id, reason="gone")
         return
@@ -249,6 +266,8 @@ def fetch_attachment(*, attachment_id: int) -> None:
 
 #: the job's last error (and, once its tries are spent, the attachment's "unavailable" reason) when storage is full
 STORAGE_FULL_REASON = "storage_full"
+#: the attachment's "unavailable" reason when its link is at an address outbound requests may not reach
+ATTACHMENT_REFUSED_REASON = "refused"
 
 
 def storage_full_retry_delay(times: int) -> timedelta:

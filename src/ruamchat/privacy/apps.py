@@ -8,4 +8,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Personal data (PDPA)")
 
     def ready(self) -> None:
-        from ruamchat.privacy import tasks  # noqa: F401  (registers the background jobs)
+        from ruamchat.privacy import (
+            receivers,  # noqa: F401  (changes made in the admin go to the audit log)
+            tasks,  # noqa: F401  (registers the background jobs)
+        )

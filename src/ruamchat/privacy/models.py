@@ -25,6 +25,16 @@ class AuditRecord(models.Model):
         EDITED = "edited", _("Edited the profile")
         CONSENT = "consent", _("Recorded a consent")
         RETENTION = "retention", _("Retention policy applied")
+        SIGNED_IN = "signed_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        SIGN_IN_BLOCKED = "sign_in_blocked", _("Sign-in refused: too many failures")
+        SIGNED_OUT = "signed_out", _("Signed out")
+        SESSION_ENDED = "session_ended", _("Ended a session")
+        PASSWORD_CHANGED = "password_changed", _("Changed the password")
+        PASSWORD_RESET = "password_reset", _("Password reset by email")
+        TWO_FACTOR = "two_factor", _("Changed two-factor sign-in")
+        TOKEN = "token", _("Created or revoked an API token")
+        ADMIN_CHANGE = "admin_change", _("Changed the set-up")
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+")

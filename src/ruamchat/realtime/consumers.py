@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from ruamchat.accounts.actions import set_presence
 from ruamchat.accounts.models import AgentProfile
 from ruamchat.accounts.selectors import open_team_ids, profile_for, team_ids_of
+from ruamchat.accounts.sessions import key_digest
 from ruamchat.realtime import events as rt
 
 logger = logging.getLogger("ruamchat.realtime")
@@ -32,6 +33,8 @@ PROBE_INTERVAL = 10.0
 #: every this many checks a socket also joins its groups again (cheap insurance: it keeps memberships fresh and
 #: restores delivery where a probe could not notice a loss, e.g. one shard of a sharded Redis restarting)
 REJOIN_EVERY = 6
+#: the close code for "you are not signed in (any more)": the agent's page goes to the sign-in page
+SIGNED_OUT_CODE = 4401
 #: the close code for "reconnect, please" (1012: service restart); every close makes our browsers reconnect
 RECONNECT_CODE = 1012
 #: the longest a socket's opening (its checks in the database, joining its groups) may take: past it the socket
@@ -161,7 +164,7 @@ class AgentConsumer(WatchedConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=SIGNED_OUT_CODE)
             return
         self.user = user
         await self.subscribe(await database_sync_to_async(_groups_for)(user))
@@ -179,4 +182,11 @@ class AgentConsumer(WatchedConsumer):
             await self.send_json({"type": "pong"})
 
     async def ruamchat_event(self, event: dict[str, Any]) -> None:
+        if event["event"] == "session.ended":
+            # one of this agent's sessions was ended: if it is this socket's, the browser is told to sign in again
+            session = self.scope.get("session")
+            key = getattr(session, "session_key", None)
+            if key and event["payload"].get("session") == key_digest(key):
+                await self.close(code=SIGNED_OUT_CODE)
+            return
         await self.send_json({"type": "event", "event": event["event"], "payload": event["payload"]})

@@ -36,6 +36,9 @@ SCHEMAS: dict[str, frozenset[str]] = {
     # to the website visitor's browser: the message itself (only public ones ever go there)
     "widget.message": frozenset({"message"}),
     "widget.agents": frozenset({"online"}),
+    # a signed-in session was ended (by its user elsewhere, or an administrator): to the user's own group; the
+    # socket of that session closes itself (the digest names the session; the key never leaves the server)
+    "session.ended": frozenset({"user_id", "session"}),
 }
 
 _listeners: list[Callable[[list[str], dict[str, Any]], None]] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,11 +14,6 @@ from ruamchat.accounts.actions import set_language
 
 LANGUAGE_COOKIE = "ruamchat_lang"  # read by web.middleware.UserLanguageMiddleware
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
-
-
-class RuamchatLoginView(LoginView):
-    template_name = "web/login.html"
-    redirect_authenticated_user = True
 
 
 @require_GET

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -121,6 +122,7 @@ def _frame_strings(limit: int) -> dict[str, str]:
 
 
 @xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]  # any site may embed the chat; its own scripts stay ours only
 @require_safe
 def frame(request: HttpRequest, key: str) -> HttpResponse:
     """The chat itself, inside the iframe the loader adds to any website (so any site may frame it)."""

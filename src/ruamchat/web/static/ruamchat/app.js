@@ -354,9 +354,14 @@
         scheduleStateRefresh();
       }
     });
-    socket.addEventListener("close", function () {
+    socket.addEventListener("close", function (event) {
       clearTimeout(openTimer);
       clearInterval(pingTimer);
+      if (event.code === 4401) {
+        // signed out (the session ended, here or by an administrator): to the sign-in page, then back here
+        location.assign("/login/?next=" + encodeURIComponent(location.pathname + location.search));
+        return;
+      }
       socket = null;
       setConnection("reconnecting");
       setTimeout(connect, backoff);
