@@ -316,6 +316,7 @@ class Ruamchat:
             RUAMCHAT_DATABASE_URL=database_url(self.admin_url, database),
             RUAMCHAT_ALLOWED_HOSTS="127.0.0.1,localhost,testserver", RUAMCHAT_DEBUG="0",
             RUAMCHAT_WORKER_IN_PROCESS="0", RUAMCHAT_LOG_LEVEL="warning", RUAMCHAT_REDIS_URL=self.redis_url,
+            RUAMCHAT_OUTBOUND_ALLOW="127.0.0.1",  # the stand-in LINE API runs on loopback
             **extra,
         )
         return env

@@ -105,6 +105,7 @@ class Target:
             RUAMCHAT_DEBUG="0",
             RUAMCHAT_WORKER_IN_PROCESS="1",
             RUAMCHAT_LOG_LEVEL="warning",
+            RUAMCHAT_OUTBOUND_ALLOW="127.0.0.1",  # the stand-in provider APIs run on loopback
             **self.extra_env,
         )
         return env

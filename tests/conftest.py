@@ -14,6 +14,8 @@ import pytest
 
 # Parallel test processes share one Redis: keep their websocket groups apart.
 os.environ.setdefault("RUAMCHAT_CHANNEL_PREFIX", "rc-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))
+# The fake LINE, Graph and shop APIs listen on 127.0.0.1, which outbound requests otherwise refuse (SSRF).
+os.environ.setdefault("RUAMCHAT_OUTBOUND_ALLOW", "127.0.0.1")
 
 
 @pytest.fixture(autouse=True)

@@ -266,6 +266,8 @@ RUAMCHAT: dict[str, Any] = {
 }
 
 # The LINE Messaging API hosts: settings so tests and staging can point them at a local server.
+# IPs, CIDRs and host names outbound HTTP may reach although private or local (core/outbound.py: SSRF guard)
+RUAMCHAT_OUTBOUND_ALLOW = os.environ.get("RUAMCHAT_OUTBOUND_ALLOW", "")
 RUAMCHAT_LINE_API_URL = os.environ.get("RUAMCHAT_LINE_API_URL") or "https://api.line.me"
 RUAMCHAT_LINE_DATA_URL = os.environ.get("RUAMCHAT_LINE_DATA_URL") or "https://api-data.line.me"
 

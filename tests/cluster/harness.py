@@ -380,6 +380,7 @@ class Cluster:
             "RUAMCHAT_WORKER_IN_PROCESS": "0",
             "RUAMCHAT_LINE_API_URL": line.api_url,
             "RUAMCHAT_LINE_DATA_URL": line.data_url,
+            "RUAMCHAT_OUTBOUND_ALLOW": "127.0.0.1",  # the fake LINE API
             "RUAMCHAT_JOB_LEASE_SECONDS": str(lease_seconds),
             "RUAMCHAT_LOG_LEVEL": "warning",
             **(extra_env or {}),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -248,6 +251,90 @@ def cards_as_text(cards: Any) -> str:
             lines.append(str(card["url"]))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+#: provider JSON nested deeper than this is refused (LINE's and Meta's events are a handful of levels deep)
+MAX_JSON_DEPTH = 64
+#: what the inbox stores of a provider's id (message, user, chat ids are at most this long in the database)
+MAX_ID_CHARS = 255
+#: the longest link an attachment keeps
+MAX_URL_CHARS = 1000
+
+
+def clean_text(value: str) -> str:
+    """Text a database can store: NUL removed, a lone surrogate (only a JSON escape can make one) replaced by
+    U+FFFD."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return number
+
+
+def _not_a_number(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def load_json(raw: bytes | str) -> Any:
+    """A provider's JSON, read for storing: ValueError for what is not JSON, for NaN and Infinity (no database
+    stores them) and for nesting deeper than MAX_JSON_DEPTH; every string (and key) comes back clean_text."""
+    try:
+        value = json.loads(raw, parse_constant=_not_a_number, parse_float=_finite)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:  # not recursive: the depth is what is being checked
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
+        if isinstance(node, dict):
+            items = list(node.items())
+            node.clear()
+            for key, item in items:
+                node[clean_text(key)] = clean_text(item) if isinstance(item, str) else item
+                if isinstance(item, dict | list):
+                    stack.append((item, depth + 1))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, str):
+                    node[index] = clean_text(item)
+                elif isinstance(item, dict | list):
+                    stack.append((item, depth + 1))
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A part of a provider's payload that should be an object: itself, or {} when it is anything else."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def provider_id(value: Any) -> str:
+    """A provider's id as the inbox stores it: text of at most MAX_ID_CHARS. A longer one (no provider sends
+    one) is cut and ends in a digest of the whole, so two long ids never become the same id."""
+    text = value if isinstance(value, str) else "" if value is None else str(value)
+    if len(text) <= MAX_ID_CHARS:
+        return text
+    return text[:MAX_ID_CHARS - 65] + "#" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def stored_link(value: Any) -> str:
+    """A link as an attachment keeps it: the text, or "" when it is not text or longer than MAX_URL_CHARS (no
+    provider sends such a link; a cut one would lead somewhere else)."""
+    url = value.strip() if isinstance(value, str) else ""
+    return url if len(url) <= MAX_URL_CHARS else ""
 
 
 class Connector(Protocol):

@@ -27,6 +27,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from ruamchat.core import outbound
 from ruamchat.core.secrets import SecretsUnreadable
 from ruamchat.orders import mapping, patterns, sample
 from ruamchat.orders.mapping import Order
@@ -72,13 +73,16 @@ class OrderResult:
     order: Order | None = None
     #: the shop's HTTP status for PROVIDER_ERROR
     status_code: int | None = None
-    #: UNREADABLE: "not_json", "too_large" or "missing"; PROVIDER_ERROR: "refused", "redirect" or "secret"
+    #: UNREADABLE: "not_json", "too_large" or "missing"; PROVIDER_ERROR: "refused", "redirect" or "secret";
+    #: CONNECTION: "blocked" (the address is not one ruamchat connects to, see ``blocked``)
     reason: str = ""
     #: UNREADABLE "missing": the mapping's path that found nothing
     path: str = ""
     timeout_seconds: int = 0
     #: answered from the cache, without asking the shop
     cached: bool = False
+    #: CONNECTION "blocked": the refusal's problem, host, address and category (ruamchat.core.outbound)
+    blocked: tuple[str, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -102,6 +106,8 @@ class OrderResult:
                             "The order system did not answer within %(seconds)d seconds.",
                             self.timeout_seconds) % {"seconds": self.timeout_seconds}
         if self.kind == Kind.CONNECTION:
+            if self.reason == "blocked" and len(self.blocked) == 4:
+                return outbound.refusal_message(*self.blocked)
             return _("Could not connect to the order system, or it closed the connection without answering.")
         if self.kind == Kind.PROVIDER_ERROR:
             return self._provider_message()
@@ -281,6 +287,10 @@ def _ask(source: OrderSource, number: str) -> OrderResult:
         return replace(base, kind=Kind.UNREADABLE, reason="too_large")
     except (_OutOfTime, httpx.TimeoutException):
         return replace(base, kind=Kind.TIMEOUT)
+    except outbound.OutboundRefused as exc:
+        logger.warning("order look-up in %s: %s", source.name, exc)
+        return replace(base, kind=Kind.CONNECTION, reason="blocked",
+                       blocked=(exc.problem, exc.host, exc.address, exc.category))
     except httpx.DecodingError:  # a body that claims gzip and is not
         return replace(base, kind=Kind.UNREADABLE, reason="not_json")
     except (httpx.HTTPError, httpx.InvalidURL, ssl.SSLError, OSError):
@@ -351,7 +361,7 @@ def _fetch(source: OrderSource, url: str) -> tuple[int, bytes]:
     limit = float(source.timeout_seconds)
     deadline = time.monotonic() + limit
     headers = _headers(source)
-    with httpx.Client(timeout=limit, follow_redirects=False, verify=_tls()) as client:
+    with outbound.client(timeout=limit, follow_redirects=False, verify=_tls()) as client:
         for hop in range(MAX_REDIRECTS + 1):
             remaining = deadline - time.monotonic()
             if remaining <= 0:

@@ -16,20 +16,23 @@ import httpx
 from django.conf import settings
 
 from ruamchat.connectors.models import Channel
+from ruamchat.core import outbound
 from ruamchat.core.secrets import SecretsUnreadable
 
 TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 
 
 class LineError(Exception):
-    """LINE answered with an error, or could not be reached (``status`` 0)."""
+    """LINE answered with an error, or could not be reached (``status`` 0; ``refused`` when ruamchat would not
+    connect to the address, which trying again does not change)."""
 
     def __init__(self, status: int, message: str, details: list[str] | None = None,
-                 body: dict[str, Any] | None = None) -> None:
+                 body: dict[str, Any] | None = None, *, refused: outbound.OutboundRefused | None = None) -> None:
         self.status = status
         self.message = message
         self.details = details or []
         self.body = body or {}
+        self.refused = refused
         super().__init__(self.text)
 
     @property
@@ -41,6 +44,8 @@ class LineError(Exception):
 
     @property
     def retryable(self) -> bool:
+        if self.refused is not None:
+            return False
         return self.status == 0 or self.status == 429 or self.status >= 500
 
     @property
@@ -65,6 +70,12 @@ def _error_from(response: httpx.Response) -> LineError:
     return LineError(response.status_code, message, details, body)
 
 
+def _unreachable(exc: httpx.HTTPError) -> LineError:
+    if isinstance(exc, outbound.OutboundRefused):
+        return LineError(0, exc.user_message, refused=exc)
+    return LineError(0, f"LINE could not be reached: {exc.__class__.__name__}: {exc}")
+
+
 @functools.cache
 def _tls() -> ssl.SSLContext:
     """One TLS context per process: loading the CA bundle costs ~20 ms of CPU, too much per call."""
@@ -74,12 +85,11 @@ def _tls() -> ssl.SSLContext:
 class LineClient:
     """One channel's view of the LINE API. Use as a context manager so the connection pool is closed."""
 
-    def __init__(self, access_token: str, *, api_url: str | None = None, data_url: str | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, access_token: str, *, api_url: str | None = None, data_url: str | None = None) -> None:
         self.api_url = (api_url or settings.RUAMCHAT_LINE_API_URL).rstrip("/")
         self.data_url = (data_url or settings.RUAMCHAT_LINE_DATA_URL).rstrip("/")
-        self._http = httpx.Client(
-            timeout=TIMEOUT, transport=transport, verify=_tls(),
+        self._http = outbound.client(
+            timeout=TIMEOUT, verify=_tls(),
             headers={"Authorization": f"Bearer {access_token}", "User-Agent": "ruamchat"},
         )
 
@@ -108,7 +118,7 @@ class LineClient:
         try:
             response = self._http.request(method, url, json=json, headers=headers)
         except httpx.HTTPError as exc:
-            raise LineError(0, f"LINE could not be reached: {exc.__class__.__name__}: {exc}") from exc
+            raise _unreachable(exc) from exc
         if response.status_code not in ok:
             raise _error_from(response)
         return response
@@ -177,4 +187,4 @@ class LineClient:
                         break
                 return b"".join(chunks)[:max_bytes], response.headers.get("content-type", "")
         except httpx.HTTPError as exc:
-            raise LineError(0, f"LINE could not be reached: {exc.__class__.__name__}: {exc}") from exc
+            raise _unreachable(exc) from exc

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import mimetypes
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from ruamchat.connectors.base import (
     BaseConnector,
     ContactStatusChange,
     FetchedContent,
+    IgnoredEvent,
     Inbound,
     InboundAttachment,
     InboundMessage,
@@ -35,6 +37,11 @@ from ruamchat.connectors.base import (
     SendResult,
     ThreadEvent,
     UnknownEventType,
+    as_dict,
+    as_list,
+    load_json,
+    provider_id,
+    stored_link,
 )
 from ruamchat.connectors.line import selectors
 from ruamchat.connectors.line.client import LineClient, LineError
@@ -67,6 +74,8 @@ STICKER_URL = "https://stickershop.line-scdn.net/stickershop/v1/sticker/{id}/and
 MAP_URL = "https://www.google.com/maps/search/?api=1&query={lat},{lng}"
 #: what an emoji placeholder reads as when LINE gives no alt text ("$" or "()") for it
 EMOJI_TEXT = "(emoji)"
+#: LINE's user, group, room and message ids: only ids like these go into a LINE API address
+LINE_ID = re.compile(r"^[A-Za-z0-9]{1,100}$")
 
 
 def _sign(secret: str, body: bytes) -> str:
@@ -74,7 +83,12 @@ def _sign(secret: str, body: bytes) -> str:
 
 
 def _time(ms: Any) -> datetime | None:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC) if isinstance(ms, int | float) else None
+    if not isinstance(ms, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    except (OverflowError, ValueError, OSError):  # a time no calendar holds
+        return None
 
 
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
@@ -85,18 +99,24 @@ def readable_text(message: dict[str, Any]) -> str:
     """A text message as the customer saw it. LINE emojis arrive as placeholders described in an
     ``emojis`` list (indexes in UTF-16 units): keep alt text like "(hello)", name bare "$" / "()"."""
     text = str(message.get("text", ""))
-    emojis = [e for e in message.get("emojis") or [] if isinstance(e, dict) and isinstance(e.get("index"), int)]
+    emojis = [e for e in as_list(message.get("emojis")) if isinstance(e, dict) and isinstance(e.get("index"), int)]
     if not emojis:
         return text
     units = text.encode("utf-16-le")
-    for emoji in sorted(emojis, key=lambda e: e["index"], reverse=True):
+    pieces: list[bytes] = []
+    done = 0  # units before this byte are in ``pieces``; placeholders overlapping them are left as they are
+    for emoji in sorted(emojis, key=lambda e: e["index"]):
         start = emoji["index"] * 2
-        end = start + max(int(emoji.get("length") or 1), 1) * 2
+        length = emoji.get("length")
+        end = start + (length if isinstance(length, int) and length > 0 else 1) * 2
+        if start < done or start >= len(units):
+            continue
         span = units[start:end].decode("utf-16-le", errors="replace")
         if span.strip("()$ "):
             continue  # already readable alt text
-        units = units[:start] + EMOJI_TEXT.encode("utf-16-le") + units[end:]
-    return units.decode("utf-16-le", errors="replace")
+        pieces += [units[done:start], EMOJI_TEXT.encode("utf-16-le")]
+        done = end
+    return b"".join([*pieces, units[done:]]).decode("utf-16-le", errors="replace")
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
@@ -125,11 +145,11 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 def _chat_of(source: dict[str, Any]) -> tuple[str, str]:
     """(thread id, member id): a group or room chat has a thread; a one-to-one chat has none."""
-    user_id = str(source.get("userId", ""))
+    user_id = provider_id(source.get("userId", ""))
     if source.get("type") == "group":
-        return str(source.get("groupId", "")), user_id
+        return provider_id(source.get("groupId", "")), user_id
     if source.get("type") == "room":
-        return str(source.get("roomId", "")), user_id
+        return provider_id(source.get("roomId", "")), user_id
     return "", user_id
 
 
@@ -167,7 +187,7 @@ class LineConnector(BaseConnector):
 
     def split(self, channel: Channel, request: RawRequest) -> list[RawEvent]:
         try:
-            body = json.loads(request.body)
+            body = load_json(request.body)
         except ValueError as exc:
             raise MalformedPayload(f"not JSON: {exc}") from exc
         if not isinstance(body, dict) or not isinstance(body.get("events"), list):
@@ -185,10 +205,14 @@ class LineConnector(BaseConnector):
         return found
 
     def parse(self, channel: Channel, event: InboundEvent) -> list[Inbound]:
-        data = json.loads(bytes(event.payload))
+        try:
+            data = load_json(bytes(event.payload))
+        except ValueError as exc:
+            raise IgnoredEvent(f"the stored LINE event cannot be read: {exc}") from exc
+        if not isinstance(data, dict):
+            raise IgnoredEvent("the stored LINE event is not an object")
         kind = data.get("type")
-        source = data.get("source") or {}
-        thread_id, user_id = _chat_of(source)
+        thread_id, user_id = _chat_of(as_dict(data.get("source")))
         if kind == "message":
             return [self._message(data, thread_id, user_id, self._member_name(channel, thread_id, user_id))]
         if kind == "postback":
@@ -197,15 +221,16 @@ class LineConnector(BaseConnector):
             if kind == "unfollow":
                 status = "unfollowed"
             else:
-                status = "unblocked" if (data.get("follow") or {}).get("isUnblocked") else "followed"
+                status = "unblocked" if as_dict(data.get("follow")).get("isUnblocked") else "followed"
             return [ContactStatusChange(user_id, status, _time(data.get("timestamp")))]
         if kind == "unsend":
-            return [MessageWithdrawn(str((data.get("unsend") or {}).get("messageId", "")))]
+            return [MessageWithdrawn(provider_id(as_dict(data.get("unsend")).get("messageId", "")))]
         if kind in ("join", "leave"):
             return [ThreadEvent(thread_id, "joined" if kind == "join" else "left")]
         if kind in ("memberJoined", "memberLeft"):
-            members = (data.get("joined") if kind == "memberJoined" else data.get("left")) or {}
-            ids = tuple(str(m.get("userId")) for m in members.get("members") or [] if m.get("userId"))
+            members = as_dict(data.get("joined") if kind == "memberJoined" else data.get("left"))
+            ids = tuple(provider_id(m["userId"]) for m in as_list(members.get("members"))
+                        if isinstance(m, dict) and m.get("userId"))
             return [ThreadEvent(thread_id, "member_joined" if kind == "memberJoined" else "member_left", ids)]
         raise UnknownEventType(f"LINE event type {kind!r} is not handled")
 
@@ -221,7 +246,7 @@ class LineConnector(BaseConnector):
     @staticmethod
     def _member_name(channel: Channel, thread_id: str, user_id: str) -> str:
         """Who wrote in a group: cached a day; a LINE hiccup leaves the name out, never the message."""
-        if not thread_id or not user_id:
+        if not LINE_ID.match(thread_id) or not LINE_ID.match(user_id):
             return ""
         cached = MemberName.objects.filter(channel=channel, chat_id=thread_id, user_id=user_id).first()
         if cached is not None and cached.fetched_at > timezone.now() - MEMBER_NAME_FRESH:
@@ -238,17 +263,17 @@ class LineConnector(BaseConnector):
         return name
 
     def _message(self, data: dict[str, Any], thread_id: str, user_id: str, member_name: str = "") -> InboundMessage:
-        message = data.get("message") or {}
+        message = as_dict(data.get("message"))
         mtype = str(message.get("type", ""))
-        message_id = str(message.get("id", ""))
+        message_id = provider_id(message.get("id", ""))
         text = ""
         attachments: tuple[InboundAttachment, ...] = ()
         extra: dict[str, Any] = {}
         if mtype == "text":
             text = readable_text(message)
             extra["emojis"] = [_compact({"product_id": e.get("productId"), "emoji_id": e.get("emojiId")})
-                               for e in message.get("emojis") or [] if isinstance(e, dict)]
-            mentionees = (message.get("mention") or {}).get("mentionees") or []
+                               for e in as_list(message.get("emojis")) if isinstance(e, dict)]
+            mentionees = as_list(as_dict(message.get("mention")).get("mentionees"))
             extra["mentions"] = [_compact({"user_id": m.get("userId"), "type": m.get("type"),
                                            "is_self": m.get("isSelf")}) for m in mentionees if isinstance(m, dict)]
         elif mtype in MEDIA_KINDS:
@@ -258,15 +283,15 @@ class LineConnector(BaseConnector):
             text = "📍 " + ", ".join(p for p in (title, address) if p) if (title or address) else "📍"
             lat, lng = message.get("latitude"), message.get("longitude")
             attachments = (InboundAttachment(
-                kind="location", url=MAP_URL.format(lat=lat, lng=lng),
+                kind="location", url=stored_link(MAP_URL.format(lat=lat, lng=lng)),
                 data={"title": title, "address": address, "latitude": lat, "longitude": lng},
             ),)
         elif mtype == "sticker":
-            keywords = [str(k) for k in message.get("keywords") or []]
+            keywords = [str(k) for k in as_list(message.get("keywords"))]
             text = str(message.get("text") or "") or ", ".join(keywords)
             sticker_id = str(message.get("stickerId", ""))
             attachments = (InboundAttachment(
-                kind="sticker", url=STICKER_URL.format(id=sticker_id),
+                kind="sticker", url=stored_link(STICKER_URL.format(id=sticker_id)),
                 data=_compact({"package_id": str(message.get("packageId", "")), "sticker_id": sticker_id,
                                "keywords": keywords, "resource_type": message.get("stickerResourceType")}),
             ),)
@@ -284,7 +309,7 @@ class LineConnector(BaseConnector):
         )
 
     def _media(self, message: dict[str, Any], kind: str, message_id: str) -> InboundAttachment:
-        provider = message.get("contentProvider") or {"type": "line"}
+        provider = as_dict(message.get("contentProvider")) or {"type": "line"}
         data = _compact({
             "duration_ms": message.get("duration"),
             "image_set": message.get("imageSet"),
@@ -292,25 +317,27 @@ class LineConnector(BaseConnector):
         })
         filename = str(message.get("fileName") or "")
         if provider.get("type") == "external":
-            return InboundAttachment(kind=kind, filename=filename, url=str(provider.get("originalContentUrl", "")),
+            return InboundAttachment(kind=kind, filename=filename, url=stored_link(provider.get("originalContentUrl")),
                                      data=_compact({**data, "preview_url": provider.get("previewImageUrl")}))
         size = message.get("fileSize")
         if isinstance(size, int) and size > settings.RUAMCHAT["UPLOAD_MAX_BYTES"]:
             return InboundAttachment(kind=kind, filename=filename, data={**data, "too_large": size})
+        if not LINE_ID.match(message_id):  # not LINE's: there is no content to ask LINE for
+            return InboundAttachment(kind=kind, filename=filename, data=data)
         ref = f"content:{message_id}:{kind}" if kind in TRANSCODED_KINDS else f"content:{message_id}"
         return InboundAttachment(kind=kind, filename=filename, data=data, fetch_ref=ref)
 
     def _postback(self, channel: Channel, data: dict[str, Any], thread_id: str, user_id: str) -> InboundMessage:
-        postback = data.get("postback") or {}
+        postback = as_dict(data.get("postback"))
         value = str(postback.get("data", ""))
-        params = postback.get("params") or {}
+        params = as_dict(postback.get("params"))
         label = selectors.quick_reply_label(channel_id=channel.pk, chat_id=thread_id or user_id, data=value)
         text = label or f"[postback] {value}"
         picked = next((str(params[k]) for k in ("datetime", "date", "time") if params.get(k)), "")
         if picked:
             text = f"{text} ({picked})"
         return InboundMessage(
-            external_user_id=user_id, provider_message_id=f"postback:{data.get('webhookEventId', '')}",
+            external_user_id=user_id, provider_message_id=provider_id(f"postback:{data.get('webhookEventId', '')}"),
             text=text, sent_at=_time(data.get("timestamp")), thread_id=thread_id,
             metadata={"postback": _compact({"data": value, "params": params, "label": label}),
                       "line": self._line_metadata(data, message_type="postback")},
@@ -424,6 +451,8 @@ class LineConnector(BaseConnector):
                         return None
                 content, content_type = client.content(message_id, max_bytes=limit)
         except LineError as exc:
+            if exc.refused is not None:
+                raise exc.refused from exc  # RUAMCHAT_LINE_DATA_URL is at an address that is not allowed
             if exc.status in (404, 410):
                 return None  # unsent, or past the time LINE keeps content
             if exc.status == 202:

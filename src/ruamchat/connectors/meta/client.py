@@ -16,6 +16,7 @@ import httpx
 from django.conf import settings
 
 from ruamchat.connectors.models import Channel
+from ruamchat.core import outbound
 from ruamchat.core.secrets import SecretsUnreadable
 
 TIMEOUT = httpx.Timeout(20.0, connect=10.0)
@@ -25,21 +26,31 @@ RETRYABLE_CODES = frozenset({1, 2, 4, 17, 32, 613})
 
 
 class GraphError(Exception):
-    """Meta answered with an error, or could not be reached (``status`` 0)."""
+    """Meta answered with an error, or could not be reached (``status`` 0; ``refused`` when ruamchat would not
+    connect to the address, which trying again does not change)."""
 
     def __init__(self, status: int, message: str, *, code: int = 0, subcode: int = 0,
-                 transient: bool = False) -> None:
+                 transient: bool = False, refused: outbound.OutboundRefused | None = None) -> None:
         self.status = status
         self.message = message
         self.code = code
         self.subcode = subcode
         self.transient = transient
+        self.refused = refused
         super().__init__(message)
 
     @property
     def retryable(self) -> bool:
+        if self.refused is not None:
+            return False
         return (self.status in (0, 429) or self.status >= 500 or self.code in RETRYABLE_CODES
                 or self.transient)
+
+
+def _unreachable(exc: httpx.HTTPError) -> GraphError:
+    if isinstance(exc, outbound.OutboundRefused):
+        return GraphError(0, exc.user_message, refused=exc)
+    return GraphError(0, f"Meta could not be reached: {exc.__class__.__name__}: {exc}")
 
 
 def _error_from(response: httpx.Response) -> GraphError:
@@ -67,13 +78,11 @@ def _tls() -> ssl.SSLContext:
 class GraphClient:
     """One channel's view of the Graph API. Use as a context manager so the connection pool is closed."""
 
-    def __init__(self, access_token: str, *, base_url: str | None = None, version: str | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, access_token: str, *, base_url: str | None = None, version: str | None = None) -> None:
         base = (base_url or settings.RUAMCHAT_META_GRAPH_URL).rstrip("/")
         self.api_url = f"{base}/{version or settings.RUAMCHAT_META_GRAPH_VERSION}"
         self._token = access_token
-        self._http = httpx.Client(timeout=TIMEOUT, transport=transport, verify=_tls(),
-                                  headers={"User-Agent": "ruamchat"})
+        self._http = outbound.client(timeout=TIMEOUT, verify=_tls(), headers={"User-Agent": "ruamchat"})
 
     @classmethod
     def for_channel(cls, channel: Channel) -> GraphClient:
@@ -99,7 +108,7 @@ class GraphClient:
             response = self._http.request(method, f"{self.api_url}/{path}", json=json,
                                           params={**(params or {}), "access_token": self._token})
         except httpx.HTTPError as exc:
-            raise GraphError(0, f"Meta could not be reached: {exc.__class__.__name__}: {exc}") from exc
+            raise _unreachable(exc) from exc
         if response.status_code != 200:
             raise _error_from(response)
         try:
@@ -117,10 +126,11 @@ class GraphClient:
 
 
 def download(url: str, *, max_bytes: int) -> tuple[bytes, str]:
-    """A file from Meta's CDN (the links in webhook attachments need no token), read up to ``max_bytes``."""
+    """A file from Meta's CDN (the links in webhook attachments need no token), read up to ``max_bytes``.
+    The link comes from a webhook: it (and every redirect) is fetched only from public addresses."""
     try:
-        with httpx.Client(timeout=TIMEOUT, verify=_tls(), follow_redirects=True,
-                          headers={"User-Agent": "ruamchat"}) as http, http.stream("GET", url) as response:
+        with outbound.client(timeout=TIMEOUT, verify=_tls(), follow_redirects=True,
+                             headers={"User-Agent": "ruamchat"}) as http, http.stream("GET", url) as response:
             if response.status_code != 200:
                 response.read()
                 raise _error_from(response)
@@ -133,4 +143,4 @@ def download(url: str, *, max_bytes: int) -> tuple[bytes, str]:
                     break
             return b"".join(chunks)[:max_bytes], response.headers.get("content-type", "")
     except httpx.HTTPError as exc:
-        raise GraphError(0, f"Meta could not be reached: {exc.__class__.__name__}: {exc}") from exc
+        raise _unreachable(exc) from exc

@@ -22,6 +22,7 @@ from ruamchat.connectors.base import (
     BaseConnector,
     DeliveryUpdate,
     FetchedContent,
+    IgnoredEvent,
     Inbound,
     InboundAttachment,
     InboundMessage,
@@ -36,7 +37,12 @@ from ruamchat.connectors.base import (
     ReplyWindow,
     SendResult,
     UnknownEventType,
+    as_dict,
+    as_list,
     cards_as_text,
+    load_json,
+    provider_id,
+    stored_link,
 )
 from ruamchat.connectors.meta import selectors
 from ruamchat.connectors.meta.client import GraphClient, GraphError, download
@@ -64,7 +70,12 @@ ENVELOPE_KEYS = {"sender", "recipient", "timestamp"}
 
 
 def _time(ms: Any) -> datetime | None:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC) if isinstance(ms, int | float) else None
+    if not isinstance(ms, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    except (OverflowError, ValueError, OSError):  # a time no calendar holds
+        return None
 
 
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
@@ -181,7 +192,7 @@ class MetaConnector(BaseConnector):
 
     def split(self, channel: Channel, request: RawRequest) -> list[RawEvent]:
         try:
-            body = json.loads(request.body)
+            body = load_json(request.body)
         except ValueError as exc:
             raise MalformedPayload(f"not JSON: {exc}") from exc
         if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
@@ -223,9 +234,14 @@ class MetaConnector(BaseConnector):
         return RawEvent(provider_event_id=event_id, event_type=event_type, payload=payload, channel_id=owner)
 
     def parse(self, channel: Channel, event: InboundEvent) -> list[Inbound]:
-        data = json.loads(bytes(event.payload))
+        try:
+            data = load_json(bytes(event.payload))
+        except ValueError as exc:
+            raise IgnoredEvent(f"the stored {self.kind} item cannot be read: {exc}") from exc
+        if not isinstance(data, dict):
+            raise IgnoredEvent(f"the stored {self.kind} item is not an object")
         kind = item_type(data, standby=bool(data.get("standby")))
-        sender = str((data.get("sender") or {}).get("id", ""))
+        sender = provider_id(as_dict(data.get("sender")).get("id", ""))
         if kind == "message":
             return [self._message(data, sender)]
         if kind == "echo":
@@ -233,22 +249,22 @@ class MetaConnector(BaseConnector):
         if kind == "postback":
             return [self._postback(data, sender)]
         if kind == "delivery":
-            delivery = data.get("delivery") or {}
-            mids = tuple(str(m) for m in delivery.get("mids") or [])
+            delivery = as_dict(data.get("delivery"))
+            mids = tuple(provider_id(m) for m in as_list(delivery.get("mids")))
             return [DeliveryUpdate(sender, "delivered", _time(delivery.get("watermark")), mids)]
         if kind in ("read", "messaging_seen"):
-            read = data.get(kind) or {}
-            mids = (str(read["mid"]),) if read.get("mid") else ()
+            read = as_dict(data.get(kind))
+            mids = (provider_id(read["mid"]),) if read.get("mid") else ()
             watermark = _time(read.get("watermark")) or _time(data.get("timestamp"))
             return [DeliveryUpdate(sender, "read", watermark, mids)]
         if kind == "reaction":
-            reaction = data.get("reaction") or {}
-            return [MessageReaction(str(reaction.get("mid", "")),
+            reaction = as_dict(data.get("reaction"))
+            return [MessageReaction(provider_id(reaction.get("mid", "")),
                                     str(reaction.get("emoji") or reaction.get("reaction") or ""),
                                     removed=reaction.get("action") == "unreact")]
         if kind == "edit":
-            edit = data.get("message_edit") or data.get("message_edits") or {}
-            return [MessageEdited(str(edit.get("mid", "")), str(edit.get("text", "")))]
+            edit = as_dict(data.get("message_edit") or data.get("message_edits"))
+            return [MessageEdited(provider_id(edit.get("mid", "")), str(edit.get("text", "")))]
         if kind == "standby":
             raise UnknownEventType("a standby item: another app has the conversation (handover protocol)")
         raise UnknownEventType(f"{self.kind} item {kind!r} is not handled")
@@ -260,7 +276,7 @@ class MetaConnector(BaseConnector):
         notes: list[str] = []
         attachments: list[InboundAttachment] = []
         extra: dict[str, Any] = {}
-        for item in message.get("attachments") or []:
+        for item in as_list(message.get("attachments")):
             if not isinstance(item, dict):
                 continue
             atype = str(item.get("type", ""))
@@ -268,13 +284,14 @@ class MetaConnector(BaseConnector):
             url = str(payload.get("url") or item.get("url") or "")
             if atype in MEDIA_KINDS and (payload.get("sticker_id") or message.get("sticker_id")):
                 sticker_id = payload.get("sticker_id") or message.get("sticker_id")
-                attachments.append(InboundAttachment(kind="sticker", url=url, data={"sticker_id": sticker_id}))
-            elif atype in MEDIA_KINDS and url:
+                attachments.append(InboundAttachment(kind="sticker", url=stored_link(url),
+                                                     data={"sticker_id": sticker_id}))
+            elif atype in MEDIA_KINDS and stored_link(url):
                 attachments.append(InboundAttachment(kind=atype, url=url, fetch_ref=f"url:{url}",
                                                      filename=_filename_of(url)))
             elif atype == "story_mention":
                 notes.append(_("Mentioned you in their story: %(url)s") % {"url": url})
-                attachments.append(InboundAttachment(kind="file", url=url, data={"story_mention": True}))
+                attachments.append(InboundAttachment(kind="file", url=stored_link(url), data={"story_mention": True}))
             elif atype == "like_heart":
                 notes.append("❤️")
             elif url or payload.get("title") or item.get("title"):  # fallback, share, reel: a link
@@ -289,48 +306,49 @@ class MetaConnector(BaseConnector):
         if story:
             story_url = str(story.get("url") or "")
             notes.insert(0, _("Replied to your story: %(url)s") % {"url": story_url})
-            if story_url:
+            if stored_link(story_url):
                 attachments.append(InboundAttachment(kind="file", url=story_url, data={"story_reply": True}))
         text = "\n".join(p for p in (str(message.get("text") or ""), *notes) if p)
         extra.update(_compact({
             "reply_to_mid": reply_to.get("mid"),
             "story_id": story.get("id"),
-            "quick_reply_payload": (message.get("quick_reply") or {}).get("payload"),
+            "quick_reply_payload": as_dict(message.get("quick_reply")).get("payload"),
             "sticker_id": message.get("sticker_id"),
             "is_deleted": message.get("is_deleted"),
         }))
         return text, tuple(attachments), extra
 
     def _message(self, data: dict[str, Any], sender: str) -> InboundMessage:
-        message = data.get("message") or {}
+        message = as_dict(data.get("message"))
         text, attachments, extra = self._content(message)
         metadata: dict[str, Any] = {"meta": _compact({**extra, "timestamp": data.get("timestamp")})}
         if extra.get("quick_reply_payload"):
             # a tapped quick reply reads like a button press to the bot and surveys, as LINE's postbacks do
             metadata["postback"] = {"data": extra["quick_reply_payload"], "label": str(message.get("text") or "")}
         return InboundMessage(
-            external_user_id=sender, provider_message_id=str(message.get("mid", "")), text=text,
+            external_user_id=sender, provider_message_id=provider_id(message.get("mid", "")), text=text,
             attachments=attachments, sent_at=_time(data.get("timestamp")), metadata=metadata,
         )
 
     def _echo(self, channel: Channel, data: dict[str, Any]) -> OutgoingEcho:
-        message = data.get("message") or {}
+        message = as_dict(data.get("message"))
         text, attachments, _extra = self._content(message)
         app_id = str(message.get("app_id") or "")
         ours = bool(app_id) and app_id == str(channel.config.get("app_id") or "")
         return OutgoingEcho(
-            external_user_id=str((data.get("recipient") or {}).get("id", "")),
-            provider_message_id=str(message.get("mid", "")), ours=ours, text=text,
+            external_user_id=provider_id(as_dict(data.get("recipient")).get("id", "")),
+            provider_message_id=provider_id(message.get("mid", "")), ours=ours, text=text,
             attachments=attachments, sent_at=_time(data.get("timestamp")),
         )
 
     def _postback(self, data: dict[str, Any], sender: str) -> InboundMessage:
-        postback = data.get("postback") or {}
+        postback = as_dict(data.get("postback"))
         title = str(postback.get("title") or "")
         value = str(postback.get("payload") or "")
         mid = str(postback.get("mid") or "") or _digest(data)
         return InboundMessage(
-            external_user_id=sender, provider_message_id=f"postback:{mid}", text=title or f"[postback] {value}",
+            external_user_id=sender, provider_message_id=provider_id(f"postback:{mid}"),
+            text=title or f"[postback] {value}",
             sent_at=_time(data.get("timestamp")),
             metadata={"postback": _compact({"data": value, "label": title}),
                       "meta": _compact({"referral": postback.get("referral"), "timestamp": data.get("timestamp")})},
@@ -412,6 +430,8 @@ class MetaConnector(BaseConnector):
         try:
             content, content_type = download(url, max_bytes=limit)
         except GraphError as exc:
+            if exc.refused is not None:
+                raise exc.refused from exc  # a link to a private address: never fetched, not worth retrying
             if exc.status == 0 or exc.status == 429 or exc.status >= 500:
                 raise Retry(str(exc)) from exc
             return None  # 4xx: the CDN link expired or is gone
@@ -437,4 +457,8 @@ class MetaConnector(BaseConnector):
 
 
 def _filename_of(url: str) -> str:
-    return posixpath.basename(urlsplit(url).path)[:200] or "file"
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # not a URL at all ("http://[::1", …)
+        return "file"
+    return posixpath.basename(path)[:200] or "file"
