@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ruamchat.accounts import actions
-from ruamchat.accounts.models import AgentProfile, ApiToken, Team
+from ruamchat.accounts.models import AgentProfile, ApiToken, SecurityPolicy, Team, TwoFactor
 
 
 @admin.register(Team)
@@ -79,3 +79,37 @@ class ApiTokenAdmin(admin.ModelAdmin):
         actor = request.user if isinstance(request.user, User) else None
         for token in queryset:
             actions.revoke_api_token(token=token, actor=actor, request=request)
+
+
+@admin.register(SecurityPolicy)
+class SecurityPolicyAdmin(admin.ModelAdmin):
+    """One row: the organisation's sign-in rules."""
+
+    fields = ("require_two_factor_for_admins",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not SecurityPolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TwoFactor)
+class TwoFactorAdmin(admin.ModelAdmin):
+    """Who uses an authenticator app; an administrator can turn it off for someone who lost their phone."""
+
+    list_display = ("user", "created_at")
+    fields = ("user", "created_at")
+    readonly_fields = ("user", "created_at")
+    actions = ["turn_off"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Turn two-factor sign-in off (lost phone)"))
+    def turn_off(self, request: HttpRequest, queryset: Any) -> None:
+        from ruamchat.accounts import two_factor
+
+        actor = request.user if isinstance(request.user, User) else None
+        for found in queryset.select_related("user"):
+            two_factor.disable(user=found.user, request=request, actor=actor)

@@ -135,3 +135,38 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.address or '-'}"
+
+
+class TwoFactor(models.Model):
+    """A user's authenticator app (TOTP, RFC 6238). The shared secret is encrypted at rest like channel secrets;
+    recovery codes are kept as digests only."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor")
+    secret_encrypted = models.TextField()
+    #: the time step of the last code accepted: a code is good once (a code seen over a shoulder is spent)
+    last_step = models.BigIntegerField(default=0)
+    recovery_digests = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("two-factor sign-in")
+        verbose_name_plural = _("two-factor sign-ins")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class SecurityPolicy(models.Model):
+    """The organisation's sign-in rules (one row, edited by administrators in the admin)."""
+
+    require_two_factor_for_admins = models.BooleanField(
+        _("require two-factor sign-in for administrators"), default=False,
+        help_text=_("Administrators without an authenticator app are sent to set one up before anything else."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("sign-in policy")
+        verbose_name_plural = _("sign-in policy")
+
+    def __str__(self) -> str:
+        return str(_("Sign-in policy"))

@@ -18,8 +18,10 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ruamchat.accounts import throttle
 from ruamchat.accounts.models import UserSession
@@ -59,7 +61,19 @@ class SessionGuardMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             _guard(request)
+            if request.user.is_authenticated and not request.path.startswith(SETUP_ALLOWED):
+                from ruamchat.accounts import two_factor
+
+                if two_factor.required_for(request.user):
+                    if request.path.startswith("/api/"):
+                        return JsonResponse({"detail": _("Set up two-factor sign-in first (the sign-in policy "
+                                                         "requires it of administrators).")}, status=403)
+                    return redirect("web:two_factor")
         return self.get_response(request)
+
+
+#: what an administrator who must still set up two-factor sign-in may reach meanwhile
+SETUP_ALLOWED = ("/account/two-factor/", "/logout/", "/static/", "/language/", "/login/")
 
 
 def _guard(request: HttpRequest) -> None:

@@ -4,12 +4,13 @@ password reset by email."""
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -18,11 +19,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from ruamchat.accounts import sessions, throttle
+from ruamchat.accounts import sessions, throttle, two_factor
 from ruamchat.accounts.actions import create_api_token, revoke_api_token
 from ruamchat.accounts.models import ApiToken, UserSession
 from ruamchat.privacy.actions import client_address, record_access
@@ -64,10 +66,97 @@ class LoginView(auth_views.LoginView):
         return context
 
     def form_valid(self, form: Any) -> HttpResponse:
+        user = form.get_user()
+        if two_factor.enabled_for(user):
+            # the password was right; the session is not signed in until the second step
+            self.request.session[PENDING] = {"user": user.pk, "backend": user.backend, "at": time.time(),
+                                             "next": self.get_success_url()}
+            return redirect("web:login_code")
         response = super().form_valid(form)
-        record_access(actor=form.get_user(), action=AuditRecord.Action.SIGNED_IN, contact_id=None,
+        record_access(actor=user, action=AuditRecord.Action.SIGNED_IN, contact_id=None,
                       request=self.request, detail={"user_agent": self.request.headers.get("User-Agent", "")[:300]})
         return response
+
+
+#: the session key of a sign-in waiting for its second step, and how long it may wait
+PENDING = "rc_2fa_pending"
+PENDING_SECONDS = 300
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label=gettext_lazy("Code from your authenticator app, or a recovery code"),
+                           max_length=20, strip=True)
+
+
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator app (or a recovery code)."""
+    pending = request.session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        messages.error(request, _("Sign in again: the code was not entered in time."))
+        return redirect("web:login")
+    user = User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING, None)
+        return redirect("web:login")
+    form = CodeForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        address = client_address(request)
+        wait = throttle.refused_for(user.get_username(), address)
+        if wait:
+            record_access(actor=None, action=AuditRecord.Action.SIGN_IN_BLOCKED, contact_id=None, request=request,
+                          detail={"username": user.get_username(), "second_step": True})
+            error = _wait_message(wait)
+        elif two_factor.verify(user=user, code=form.cleaned_data["code"]):
+            del request.session[PENDING]
+            login(request, user, backend=str(pending.get("backend") or settings.AUTHENTICATION_BACKENDS[0]))
+            record_access(actor=user, action=AuditRecord.Action.SIGNED_IN, contact_id=None, request=request,
+                          detail={"user_agent": request.headers.get("User-Agent", "")[:300], "two_factor": True})
+            target = str(pending.get("next") or "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = settings.LOGIN_REDIRECT_URL
+            return redirect(target)
+        else:
+            throttle.failed(user.get_username(), address)
+            record_access(actor=None, action=AuditRecord.Action.SIGN_IN_FAILED, contact_id=None, request=request,
+                          detail={"username": user.get_username(), "second_step": True})
+            error = _("That code is not right (or was used already). Try the newest code from the app.")
+    return render(request, "web/login_code.html", {"form": form, "error": error}, status=200)
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    context: dict[str, Any] = {"enabled": two_factor.enabled_for(user), "required": two_factor.required_for(user)}
+    if context["enabled"]:
+        if request.method == "POST" and request.POST.get("action") == "disable":
+            if two_factor.required_by_policy(user):
+                messages.error(request, _("Administrators must keep two-factor sign-in on (the sign-in policy)."))
+            elif user.check_password(request.POST.get("password", "")):
+                two_factor.disable(user=user, request=request)
+                messages.success(request, _("Two-factor sign-in is off."))
+                return redirect("web:account")
+            else:
+                messages.error(request, _("That password is not right."))
+        context["codes_left"] = two_factor.recovery_codes_left(user)
+        return render(request, "web/two_factor.html", context)
+    secret = request.session.get("rc_2fa_setup")
+    if not isinstance(secret, str) or request.method == "GET":
+        secret = two_factor.new_secret()
+        request.session["rc_2fa_setup"] = secret
+    if request.method == "POST":
+        codes = two_factor.enable(user=user, secret=secret, code=request.POST.get("code", ""), request=request)
+        if codes is not None:
+            request.session.pop("rc_2fa_setup", None)
+            response = render(request, "web/two_factor.html", {"enabled": True, "recovery_codes": codes,
+                                                                "codes_left": len(codes)})
+            response["Cache-Control"] = "no-store"
+            return response
+        context["error"] = _("That code is not right. Check the phone's clock and type the newest code.")
+    context.update(two_factor.provisioning(user, secret))
+    return render(request, "web/two_factor.html", context)
 
 
 # --------------------------------------------------------------------------- the account page
@@ -108,7 +197,7 @@ def account(request: HttpRequest, new_token: str | None = None) -> HttpResponse:
     tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
     return render(request, "web/account.html", {
         "sessions": rows, "tokens": tokens, "token_form": TokenForm(), "new_token": new_token,
-        "idle_minutes": settings.RUAMCHAT["SESSION_IDLE_MINUTES"],
+        "idle_minutes": settings.RUAMCHAT["SESSION_IDLE_MINUTES"], "two_factor_on": two_factor.enabled_for(user),
     })
 
 
