@@ -43,6 +43,19 @@ def set_up(client: Client) -> tuple[str, list[str]]:
     return key, codes
 
 
+@pytest.fixture
+def nok_with_app(make_agent: Any) -> tuple[Client, str, list[str]]:
+    """Nok has set up the app and signed out; the returned client has just typed the password again (the second
+    step is next). Returns the client, the app's key and the recovery codes."""
+    make_agent(username="nok")
+    client = Client()
+    sign_in(client, "nok")
+    key, codes = set_up(client)
+    client.post("/logout/")
+    sign_in(client, "nok")
+    return client, key, codes
+
+
 def code_at(key: str, offset_steps: int) -> str:
     return pyotp.TOTP(key).at(time.time() + 30 * offset_steps)
 
@@ -73,13 +86,8 @@ def test_setting_up_then_every_sign_in_needs_a_fresh_code(make_agent: Any) -> No
     assert other.get("/inbox/").status_code == 302
 
 
-def test_a_recovery_code_signs_in_once(make_agent: Any) -> None:
-    make_agent(username="nok")
-    client = Client()
-    sign_in(client, "nok")
-    _key, codes = set_up(client)
-    client.post("/logout/")
-    sign_in(client, "nok")
+def test_a_recovery_code_signs_in_once(nok_with_app: tuple[Client, str, list[str]]) -> None:
+    client, _key, codes = nok_with_app
     assert client.post("/login/code/", {"code": codes[3].upper()})["Location"] == "/inbox/"
     client.post("/logout/")
     sign_in(client, "nok")
@@ -88,13 +96,8 @@ def test_a_recovery_code_signs_in_once(make_agent: Any) -> None:
     assert codes[3] not in str(TwoFactor.objects.get().recovery_digests)  # only digests are kept
 
 
-def test_guessing_codes_is_throttled_like_passwords(make_agent: Any) -> None:
-    make_agent(username="nok")
-    client = Client()
-    sign_in(client, "nok")
-    key, _codes = set_up(client)
-    client.post("/logout/")
-    sign_in(client, "nok")
+def test_guessing_codes_is_throttled_like_passwords(nok_with_app: tuple[Client, str, list[str]]) -> None:
+    client, key, _codes = nok_with_app
     for guess in ("111111", "222222", "333333", "444444", "555555"):
         client.post("/login/code/", {"code": guess})
     refused = client.post("/login/code/", {"code": code_at(key, 1)})
@@ -144,15 +147,11 @@ def test_when_the_policy_requires_it_an_administrator_must_set_it_up_first(make_
     assert agent.get("/inbox/").status_code == 200
 
 
-def test_a_pending_second_step_expires(make_agent: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pending_second_step_expires(nok_with_app: tuple[Client, str, list[str]],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from ruamchat.web import account
 
-    make_agent(username="nok")
-    client = Client()
-    sign_in(client, "nok")
-    key, _codes = set_up(client)
-    client.post("/logout/")
-    sign_in(client, "nok")
+    client, key, _codes = nok_with_app
     monkeypatch.setattr(account, "PENDING_SECONDS", -1)
     response = client.post("/login/code/", {"code": code_at(key, 1)})
     assert response["Location"] == "/login/" and client.get("/inbox/").status_code == 302
